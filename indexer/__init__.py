@@ -1,0 +1,1 @@
+"""Turn transcript files into speaker turns and write them into a Whoosh index."""

@@ -1,0 +1,34 @@
+"""Errors the library raises; the command line turns them into one-line messages."""
+
+
+class RemarksError(Exception):
+    """Base class: a message naming the file, line or query, and a hint with the next step."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class CorpusError(RemarksError):
+    """The corpus folder is missing, empty or unreadable."""
+
+
+class TranscriptError(RemarksError):
+    """One transcript file cannot be read or parsed."""
+
+
+class IndexMissingError(RemarksError):
+    """There is no index at the given path yet."""
+
+
+class IndexUnreadableError(RemarksError):
+    """The index exists but cannot be opened."""
+
+
+class UnknownTurnError(RemarksError):
+    """A turn id that is not in the index."""
+
+
+class UsageError(RemarksError):
+    """An argument value the library cannot use (a bad date, a bad page number)."""
