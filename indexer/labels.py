@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 MAX_LABEL_CHARS = 220
 
-LABEL_RE = re.compile(r"^(?P<label>[^:\n]{1,%d}?)\s*:(?:\s+(?P<rest>.*)|$)" % MAX_LABEL_CHARS)
+LABEL_RE = re.compile(rf"^(?P<label>[^:\n]{{1,{MAX_LABEL_CHARS}}}?)\s*:(?:\s+(?P<rest>.*)|$)")
 
 ANONYMOUS = {
     "question",
@@ -71,7 +71,10 @@ ANONYMOUS_NOUNS = {
     "resident",
     "audience",
 }
-ANONYMOUS_FROM_RE = re.compile(r"^(?P<kind>question|remark|response|reply|comment|voice)s?\s+from\s+(?P<where>.+)$", re.IGNORECASE)
+ANONYMOUS_FROM_RE = re.compile(
+    r"^(?P<kind>question|remark|response|reply|comment|voice)s?\s+from\s+(?P<where>.+)$",
+    re.IGNORECASE,
+)
 
 # Lower-case words that may appear inside a label's role ("Director of the … Plant",
 # "Sergei Mironov, Leader of A Just Russia faction in the State Duma").
@@ -202,6 +205,10 @@ SENTENCE_STARTS = {
     "of",
     "according",
     "speaking",
+    "another",
+    "other",
+    "each",
+    "any",
 }
 
 # Words that belong to a role or an organisation, never to a personal name.
@@ -225,7 +232,7 @@ ROLE_WORDS = set(
     archpriest priest father abbot rabbi mufti imam bishop""".split()
 )
 
-NAME_PARTICLES = {"de", "da", "di", "del", "van", "von", "der", "den", "la", "le", "du", "bin", "ibn"}
+NAME_PARTICLES = set("de da di del van von der den la le du bin ibn".split())
 
 INITIAL_RE = re.compile(r"^[A-Z]\.?$|^[A-Z]\.[A-Z]\.?$")
 WORD_RE = re.compile(r"[^\W\d_][\w’'.\-]*|\d[\w\-]*", re.UNICODE)
@@ -266,7 +273,8 @@ def parse_label(label: str) -> Label | None:
         return Label(label, base, paren, anonymous=True)
     if m := ANONYMOUS_FROM_RE.match(base):
         kind = m.group("kind").capitalize()
-        return Label(label, kind, m.group("where") + (f", {paren}" if paren else ""), anonymous=True)
+        where = m.group("where") + (f", {paren}" if paren else "")
+        return Label(label, kind, where, anonymous=True)
     if _reads_as_sentence(base):
         return None
     name, role = _split_name_role(base)
@@ -297,7 +305,9 @@ def _split_parenthetical(label: str) -> tuple[str, str | None]:
     m = re.match(r"^(?P<base>.*?)\s*\((?P<paren>[^()]*)\)$", label)
     if m and m.group("base"):
         paren = m.group("paren").strip()
-        return m.group("base"), paren if paren[:1].isupper() else None
+        words = paren.split()
+        place_like = 0 < len(words) <= 4 and all(_is_cap(w) or w in CONNECTORS for w in words)
+        return m.group("base"), paren if place_like else None
     return label, None
 
 
@@ -360,7 +370,7 @@ def _split_name_role(base: str) -> tuple[str, str | None]:
         role_tokens = tokens[: len(tokens) - len(name_tokens)]
         role_parts = [*parts[:i], " ".join(role_tokens), *parts[i + 1 :]]
         role = ", ".join(p for p in role_parts if p).strip(" ,–-") or None
-        return _tidy_name(" ".join(name_tokens)), role
+        return _tidy_name(" ".join(name_tokens)), _tidy_role(role)
     if len(parts) > 1 and _is_personal_name(parts[0]):
         return _tidy_name(parts[0]), ", ".join(parts[1:])
     return _name_before_of(base)
@@ -410,7 +420,8 @@ def _is_personal_name(text: str) -> bool:
 def _trailing_name(tokens: list[str]) -> list[str]:
     if not tokens:
         return []
-    # Mixed-case label ending in capitals: the capitals are the name ("Secretary NIKOLAI PATRUSHEV").
+    # A mixed-case label ending in capitals: the capitals are the name
+    # ("Security Council Secretary NIKOLAI PATRUSHEV").
     if any(not t.isupper() for t in tokens):
         caps = []
         for tok in reversed(tokens):
@@ -447,6 +458,15 @@ def _tidy_name(name: str) -> str:
             tok = "-".join(p[:1] + p[1:].lower() for p in tok.split("-"))
         tokens.append(tok)
     return " ".join(tokens)
+
+
+def _tidy_role(role: str | None) -> str | None:
+    # Roles printed in capitals ("SECURITY COUNCIL SECRETARY") read better in title case.
+    if not role or not role.isupper() or len(role) < 6:
+        return role
+    words = [w.lower() if w.lower() in CONNECTORS else w.capitalize() for w in role.split()]
+    words[0] = words[0].capitalize()
+    return " ".join(words)
 
 
 def name_key(name: str) -> str:

@@ -20,8 +20,12 @@ MONTHS = (
 ).split()
 _MONTH = "|".join(MONTHS)
 DATE_LINE_RES = (
-    re.compile(rf"^(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})(?:[,\s]+(?P<place>.*))?$"),
-    re.compile(rf"^(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\s+(?P<year>\d{{4}})(?:[,\s]+(?P<place>.*))?$"),
+    re.compile(
+        rf"^(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})(?:[,\s]+(?P<place>.*))?$"
+    ),
+    re.compile(
+        rf"^(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\s+(?P<year>\d{{4}})(?:[,\s]+(?P<place>.*))?$"
+    ),
     re.compile(r"^(?P<iso>\d{4}-\d{2}-\d{2})(?:[,\s]+(?P<place>.*))?$"),
 )
 FILENAME_DATE_RE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -34,6 +38,7 @@ CHROME_RE = re.compile(
     re.IGNORECASE,
 )
 HEADER_SCAN_LINES = 15
+UNATTRIBUTED = "Unattributed"
 
 
 @dataclass
@@ -73,6 +78,10 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
     raw = _accept_short_labels(raw)
     raw = _prefer_printed_names(raw)
     turns = _canonical_turns(raw)
+    if not turns and lead:
+        # A speech or statement with no speaker labels: one turn, attributed to nobody.
+        turns = [Turn(1, UNATTRIBUTED, None, "", tuple(lead), 0)]
+        lead = []
     return Transcript(
         id=transcript_id,
         title=title,
@@ -161,7 +170,7 @@ def _label_of(para: str) -> tuple[Label | None, str]:
     if matched is None:
         return None, ""
     text, rest = matched
-    if rest[:1] in "“«\"„" and ("," in text or " " not in text):
+    if rest[:1] in '“«"„' and ("," in text or " " not in text):
         # `Germany: “…”` and `Lipetsk, Yevgeny Zaitsev: “…”` quote a text; they are not turns.
         return None, ""
     return parse_label(text), rest

@@ -1,0 +1,29 @@
+"""The Whoosh schema: one document per speaker turn."""
+
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
+
+SCHEMA_VERSION = 1
+FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
+
+# Fields a plain query searches, with their weight relative to the turn text.
+QUERY_FIELDS = {"text": 1.0, "speaker_name": 0.5, "role": 0.3, "title": 0.3}
+
+
+def make_schema() -> Schema:
+    """Return the schema of a turn index."""
+    text = text_analyzer()
+    return Schema(
+        turn_id=ID(stored=True, unique=True),
+        transcript=ID(stored=True, sortable=True),
+        title=TEXT(analyzer=text, stored=True, phrase=True),
+        date=DATETIME(stored=True, sortable=True),
+        place=STORED(),
+        seq=NUMERIC(int, stored=True, sortable=True),
+        speaker=ID(stored=True, sortable=True),
+        speaker_name=TEXT(analyzer=name_analyzer(), phrase=True),
+        role=TEXT(analyzer=text, stored=True, phrase=True, sortable=True),
+        topics=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        text=TEXT(analyzer=text, stored=True, phrase=True, chars=True, spelling=True),
+    )

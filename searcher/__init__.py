@@ -1,0 +1,1 @@
+"""Search a turn index: queries, ranking, snippets, and the `remarks` command line."""

@@ -1,0 +1,144 @@
+"""Look around the index: a turn in its context, the speakers, and overall figures."""
+
+from dataclasses import dataclass
+
+from whoosh import query as q
+
+from indexer.errors import UnknownTurnError
+from indexer.store import index_size
+from searcher.hits import TurnRecord, record_from_fields
+from searcher.session import TurnIndex
+
+
+@dataclass(frozen=True)
+class TurnInContext:
+    """A turn with the turns just before and after it in its transcript."""
+
+    turn: TurnRecord
+    before: list[TurnRecord]
+    after: list[TurnRecord]
+
+    def to_json(self) -> dict:
+        return {
+            "turn": self.turn.to_json(),
+            "before": [t.to_json() for t in self.before],
+            "after": [t.to_json() for t in self.after],
+        }
+
+
+@dataclass(frozen=True)
+class SpeakerSummary:
+    """A speaker, the roles they were given, and how much they said."""
+
+    name: str
+    roles: list[str]
+    turns: int
+    transcripts: int
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "roles": self.roles,
+            "turns": self.turns,
+            "transcripts": self.transcripts,
+        }
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Figures about the whole index."""
+
+    transcripts: int
+    turns: int
+    speakers: int
+    first_date: str | None
+    last_date: str | None
+    index_bytes: int
+
+    def to_json(self) -> dict:
+        return {
+            "transcripts": self.transcripts,
+            "turns": self.turns,
+            "speakers": self.speakers,
+            "first_date": self.first_date,
+            "last_date": self.last_date,
+            "index_bytes": self.index_bytes,
+        }
+
+
+def show_turn(index: TurnIndex, turn_id: str, context: int = 0) -> TurnInContext:
+    """Return a turn and up to `context` turns on each side of it."""
+    searcher = index.searcher
+    fields = searcher.document(turn_id=turn_id.strip())
+    if fields is None:
+        raise UnknownTurnError(
+            f"There is no turn {turn_id!r} in the index.",
+            "Turn ids look like TRANSCRIPT:NUMBER; copy one from `remarks search` output.",
+        )
+    turn = record_from_fields(fields)
+    before: list[TurnRecord] = []
+    after: list[TurnRecord] = []
+    if context > 0:
+        around = q.And(
+            [
+                q.Term("transcript", turn.transcript),
+                q.NumericRange("seq", turn.seq - context, turn.seq + context),
+            ]
+        )
+        for hit in searcher.search(around, limit=None, sortedby="seq"):
+            record = record_from_fields(hit.fields())
+            if record.seq < turn.seq:
+                before.append(record)
+            elif record.seq > turn.seq:
+                after.append(record)
+    return TurnInContext(turn, before, after)
+
+
+def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:
+    """Return every speaker with their roles, turn and transcript counts, most turns first."""
+    reader = index.searcher.reader()
+    transcripts = reader.column_reader("transcript")
+    roles = reader.column_reader("role")
+    deleted = reader.has_deletions()
+    summaries = []
+    for name in reader.field_terms("speaker"):
+        docs = [d for d in reader.postings("speaker", name).all_ids()]
+        if deleted:
+            docs = [d for d in docs if not reader.is_deleted(d)]
+        if not docs:
+            continue
+        seen_roles = dict.fromkeys(r for d in docs if (r := _text(roles[d])))
+        summaries.append(
+            SpeakerSummary(
+                name=name,
+                roles=list(seen_roles),
+                turns=len(docs),
+                transcripts=len({transcripts[d] for d in docs}),
+            )
+        )
+    summaries.sort(key=lambda s: (-s.turns, s.name))
+    return summaries
+
+
+def index_stats(index: TurnIndex) -> IndexStats:
+    """Return the number of transcripts, turns and speakers, and the date range."""
+    reader = index.searcher.reader()
+    first = last = None
+    if reader.doc_count():
+        dated = [d for d in reader.column_reader("date") if d]
+        if dated:
+            first, last = min(dated).strftime("%Y-%m-%d"), max(dated).strftime("%Y-%m-%d")
+    return IndexStats(
+        transcripts=len(list(reader.field_terms("transcript"))),
+        turns=reader.doc_count(),
+        speakers=len(list(reader.field_terms("speaker"))),
+        first_date=first,
+        last_date=last,
+        index_bytes=index_size(index.index_dir),
+    )
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value or ""

@@ -1,0 +1,313 @@
+"""The `remarks` command line: a thin layer that parses options, calls the library, renders."""
+
+import functools
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from indexer.build import IndexReport, index_corpus
+from indexer.errors import RemarksError
+from indexer.store import live_generation
+from searcher.browse import index_stats, list_speakers, show_turn
+from searcher.hits import TurnRecord
+from searcher.query import Filters
+from searcher.search import SearchResult, search
+from searcher.session import TurnIndex
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class App(typer.Typer):
+    """A Typer app whose commands share one error boundary for the library's errors."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(fn):
+            @functools.wraps(fn)
+            def wrapper(*a, **k):
+                try:
+                    return fn(*a, **k)
+                except RemarksError as exc:
+                    _fail(exc)
+
+            return register(wrapper)
+
+        return decorator
+
+
+app = App(
+    name="remarks",
+    help="Search transcripts of meetings, press conferences and debates: who said what, when.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexOption = Annotated[
+    Path, typer.Option("--index", envvar="REMARKS_INDEX", help="Index folder.", show_envvar=True)
+]
+CorpusOption = Annotated[
+    Path,
+    typer.Option("--corpus", envvar="REMARKS_CORPUS", help="Transcripts folder.", show_envvar=True),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="Output as readable text or as JSON.")
+]
+QUERY_HELP = 'Words, "phrases", OR, AND, NOT, prefix*, fuzzy~, field:value.'
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+
+
+def _fail(exc: RemarksError) -> None:
+    err = sys.stderr
+    err.write(f"Error: {exc.message}\n")
+    if exc.hint:
+        err.write(f"Hint: {exc.hint}\n")
+    raise typer.Exit(1)
+
+
+def _stdout() -> Console:
+    console = Console(highlight=False)
+    # Let the terminal wrap long lines; in a pipe or file, never break a line.
+    console.soft_wrap = True
+    return console
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _build(corpus: Path, index: Path, quiet: bool) -> IndexReport:
+    if quiet:
+        return index_corpus(corpus, index)
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("Indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} files/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("index", total=None, rate="–")
+
+        def on_progress(done: int, total: int, path: Path) -> None:
+            elapsed = progress.tasks[0].elapsed or 0
+            rate = f"{done / elapsed:.0f}" if elapsed > 0 else "–"
+            progress.update(task, completed=done, total=total, rate=rate)
+
+        return index_corpus(corpus, index, on_progress=on_progress)
+
+
+def _report_failures(report: IndexReport) -> None:
+    for failure in report.failed:
+        sys.stderr.write(f"Skipped {failure.path}: {failure.error}\n")
+
+
+@app.command("index")
+def index_command(
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the index from scratch.")] = False,
+    output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Build the index from the transcripts in the corpus folder."""
+    report = _build(corpus, index, quiet or output is OutputFormat.json)
+    if output is OutputFormat.json:
+        _print_json(
+            {
+                "added": report.added,
+                "updated": report.updated,
+                "removed": report.removed,
+                "unchanged": report.unchanged,
+                "failed": [{"path": f.path, "error": f.error} for f in report.failed],
+                "seconds": round(report.seconds, 3),
+                "transcripts": report.transcripts,
+                "turns": report.turns,
+            }
+        )
+    elif not quiet:
+        _stdout().print(
+            f"Indexed {report.transcripts:,} transcripts ({report.turns:,} turns) "
+            f"from {corpus} into {index} in {report.seconds:.1f} s."
+        )
+    _report_failures(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
+    speaker: Annotated[str | None, typer.Option(help="Only turns by this speaker.")] = None,
+    role: Annotated[str | None, typer.Option(help="Only roles with these words.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
+    transcript: Annotated[str | None, typer.Option(help="Only turns of this transcript.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Hits per page.")] = 10,
+    page: Annotated[int, typer.Option(min=1, help="Page of hits to show.")] = 1,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Search the speaker turns, best match first.
+
+    Builds the index first if there is none yet.
+    """
+    filters = Filters(speaker, role, topic, transcript, since, until)
+    if live_generation(index) is None:
+        report = _build(corpus, index, quiet=output is OutputFormat.json)
+        _report_failures(report)
+    with TurnIndex(index) as turns:
+        result = search(turns, query, filters, limit=limit, page=page)
+    if output is OutputFormat.json:
+        _print_json(result.to_json())
+    else:
+        _render_result(result, filters)
+
+
+@app.command("show")
+def show_command(
+    turn_id: Annotated[str, typer.Argument(help="A turn id from the search results.")],
+    context: Annotated[int, typer.Option(min=0, help="Turns to show on each side.")] = 0,
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show one turn, with the turns around it."""
+    with TurnIndex(index) as turns:
+        shown = show_turn(turns, turn_id, context)
+    if output is OutputFormat.json:
+        _print_json(shown.to_json())
+        return
+    console = _stdout()
+    turn = shown.turn
+    console.print(Text(turn.title, style="bold"))
+    console.print(Text(_when_where(turn), style="dim"))
+    for record in [*shown.before, turn, *shown.after]:
+        console.print()
+        marker = "▶ " if record is turn else "  "
+        header = Text(f"{marker}[{record.seq}] ")
+        header.append(record.speaker, style="bold")
+        if record.role:
+            header.append(f" ({record.role})")
+        console.print(header)
+        for paragraph in record.text.split("\n"):
+            console.print(Text("    " + paragraph, style="" if record is turn else "dim"))
+
+
+@app.command("speakers")
+def speakers_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """List the speakers, with their roles and how many turns and transcripts they have."""
+    with TurnIndex(index) as turns:
+        speakers = list_speakers(turns)
+    if output is OutputFormat.json:
+        _print_json([s.to_json() for s in speakers])
+        return
+    table = Table("Speaker", "Roles", "Turns", "Transcripts", box=None, pad_edge=False)
+    for s in speakers:
+        table.add_row(s.name, "; ".join(s.roles), str(s.turns), str(s.transcripts))
+    _stdout().print(table)
+
+
+@app.command("stats")
+def stats_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show how many transcripts, turns and speakers the index holds, and its date range."""
+    with TurnIndex(index) as turns:
+        stats = index_stats(turns)
+    if output is OutputFormat.json:
+        _print_json(stats.to_json())
+        return
+    console = _stdout()
+    console.print(f"Transcripts: {stats.transcripts:,}")
+    console.print(f"Turns:       {stats.turns:,}")
+    console.print(f"Speakers:    {stats.speakers:,}")
+    console.print(f"Dates:       {stats.first_date or '–'} to {stats.last_date or '–'}")
+    console.print(f"Index size:  {stats.index_bytes / 1e6:.1f} MB")
+
+
+def _when_where(record: TurnRecord) -> str:
+    return ", ".join(x for x in (record.date, record.place) if x) or "undated"
+
+
+def _emphasised(record: TurnRecord, plain: bool) -> Text:
+    text = Text(record.snippet)
+    if plain:
+        # No terminal styles (output to a file or pipe): mark matches with asterisks.
+        out, last = Text(), 0
+        for start, end in record.highlights:
+            out.append(record.snippet[last:start])
+            out.append(f"*{record.snippet[start:end]}*")
+            last = end
+        out.append(record.snippet[last:])
+        return out
+    for start, end in record.highlights:
+        text.stylize("bold yellow", start, end)
+    return text
+
+
+def _render_result(result: SearchResult, filters: Filters) -> None:
+    console = _stdout()
+    plain = not console.is_terminal or console.no_color
+    if result.total == 0:
+        console.print(f"No turns match {result.query!r}{_filter_note(filters)}.")
+        if result.suggestion:
+            console.print(f"Did you mean: {result.suggestion}")
+        return
+    first = (result.page - 1) * result.limit + 1
+    last = first + len(result.hits) - 1
+    noun = "turn matches" if result.total == 1 else "turns match"
+    shown = f"showing {first}–{last}" if result.hits else f"page {result.page} is past the end"
+    query = f" {result.query!r}" if result.query else ""
+    console.print(f"{result.total:,} {noun}{query}{_filter_note(filters)} ({shown}).")
+    if result.suggestion:
+        console.print(f"Did you mean: {result.suggestion}")
+    for hit in result.hits:
+        console.print()
+        line = Text(f"{hit.rank:>3}. ")
+        line.append(hit.speaker, style="bold")
+        if hit.role:
+            line.append(f" — {hit.role}")
+        console.print(line)
+        console.print(Text(f"     {hit.title} · {_when_where(hit)} · {hit.turn_id}", style="dim"))
+        snippet = Text("     ")
+        snippet.append_text(_emphasised(hit, plain))
+        console.print(snippet)
+
+
+def _filter_note(filters: Filters) -> str:
+    parts = [f"{name} {value!r}" for name, value in vars(filters).items() if value]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def main() -> None:
+    """Run the `remarks` command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""An open index and a Whoosh searcher reused for every request in a process."""
+
+from pathlib import Path
+
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+from indexer.store import OpenIndex, live_generation, open_index
+from searcher.query import make_parser
+
+# BM25F parameters (Whoosh's defaults, also Lucene's).
+BM25_B = 0.75
+BM25_K1 = 1.2
+
+
+class TurnIndex:
+    """A turn index opened for searching; reopens itself when a newer build is published."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._open: OpenIndex | None = None
+        self._searcher: Searcher | None = None
+        self._parser = None
+        self._reopen()
+
+    def _reopen(self) -> None:
+        self.close()
+        self._open = open_index(self.index_dir)
+        weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        self._searcher = self._open.index.searcher(weighting=weighting)
+        self._parser = make_parser(self._open.index.schema)
+
+    def refresh(self) -> None:
+        """Switch to the live generation if a build has published a new one."""
+        if self._open is None or live_generation(self.index_dir) != self._open.path:
+            self._reopen()
+
+    @property
+    def searcher(self) -> Searcher:
+        assert self._searcher is not None
+        return self._searcher
+
+    @property
+    def parser(self):
+        return self._parser
+
+    @property
+    def meta(self) -> dict:
+        assert self._open is not None
+        return self._open.meta
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+
+    def __enter__(self) -> "TurnIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
