@@ -64,15 +64,16 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
             skip_title_repeat = False
             continue
         skip_title_repeat = False
-        if END_MARKER_RE.match(para):
+        if END_MARKER_RE.match(para) or _repeats_date_line(para, when):
+            continue
+        if not raw and (m := TOPICS_RE.match(para)):
+            topics.extend(t.strip() for t in m.group("topics").split(",") if t.strip())
             continue
         label, rest = _label_of(para)
         if label is not None:
             raw.append(_RawTurn(label, [rest] if rest else [], lineno))
         elif raw:
             raw[-1].paragraphs.append(para)
-        elif m := TOPICS_RE.match(para):
-            topics.extend(t.strip() for t in m.group("topics").split(",") if t.strip())
         else:
             lead.append(para)
     raw = _accept_short_labels(raw)
@@ -140,6 +141,14 @@ def _date_line(line: str) -> tuple[date, str | None] | None:
         place = (m.group("place") or "").strip(" ,") or None
         return when, place
     return None
+
+
+def _repeats_date_line(para: str, when: date | None) -> bool:
+    # Pages repeat their date line as a footer ("February 16, 2024, Chelyabinsk").
+    if when is None or len(para) > 120:
+        return False
+    parsed = _date_line(para)
+    return parsed is not None and parsed[0] == when
 
 
 def _filename_date(filename: str) -> date | None:

@@ -1,0 +1,52 @@
+"""The Whoosh features remarks relies on, on a real index: a switch of Whoosh fork must pass."""
+
+import pickle
+
+from whoosh import index as whoosh_index
+from whoosh import query as q
+from whoosh.qparser import QueryParser
+
+from indexer.analysis import text_analyzer
+from indexer.schema import make_schema
+
+
+def _index(tmp_path, docs):
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    with ix.writer() as w:
+        for d in docs:
+            w.add_document(**d)
+    return ix
+
+
+def _doc(n, text, speaker="Ivan Petrov"):
+    return {
+        "turn_id": f"t:{n}",
+        "transcript": "t",
+        "title": "A meeting",
+        "seq": n,
+        "speaker": speaker,
+        "speaker_name": speaker,
+        "text": text,
+    }
+
+
+def test_analyzer_pickles_by_reference():
+    assert pickle.loads(pickle.dumps(text_analyzer())) == text_analyzer()
+
+
+def test_phrase_positions_chars_spelling_and_columns(tmp_path):
+    ix = _index(
+        tmp_path,
+        [_doc(1, "Early career guidance in schools."), _doc(2, "Guidance on careers.", "Anna Lee")],
+    )
+    with ix.searcher() as s:
+        parser = QueryParser("text", ix.schema)
+        hits = s.search(parser.parse('"career guidance"'))
+        assert [h["turn_id"] for h in hits] == ["t:1"]
+        # Stemming joins "career" and "careers"; the shorter turn ranks first under BM25.
+        assert [h["turn_id"] for h in s.search(parser.parse("careers"))] == ["t:2", "t:1"]
+        assert s.reader().doc_frequency("spell_text", "careers") == 1
+        assert list(s.reader().column_reader("speaker")) == ["Ivan Petrov", "Anna Lee"]
+        matcher = q.Term("text", "guidanc").matcher(s)
+        assert matcher.supports("characters")
+        assert s.corrector("text").suggest("guidanse", limit=1) == ["guidance"]
