@@ -95,9 +95,9 @@ def _print_json(data) -> None:
 
 
 def _build(corpus: Path, index: Path, quiet: bool) -> IndexReport:
-    if quiet:
-        return index_corpus(corpus, index)
     console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        return index_corpus(corpus, index)
     columns = (
         TextColumn("Indexing"),
         BarColumn(),

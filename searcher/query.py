@@ -19,6 +19,7 @@ from whoosh.qparser import (
     OrGroup,
 )
 from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.support.levenshtein import distance
 
 from indexer.analysis import name_analyzer, text_analyzer
 from indexer.errors import UsageError
@@ -71,10 +72,30 @@ def parse_query(parser, text: str) -> q.Query:
     return _tidy(parsed)
 
 
+class StemmedFuzzyTerm(q.FuzzyTerm):
+    """A fuzzy term matched against a stemmed field's own terms.
+
+    Whoosh looks fuzzy terms up in a field's separate spelling words (unstemmed), which never
+    equal the stemmed terms they are then searched as; this compares stems with stems.
+    """
+
+    def _btexts(self, ixreader):
+        field = ixreader.schema[self.fieldname]
+        for btext in ixreader.expand_prefix(self.fieldname, self.text[: self.prefixlength]):
+            word = field.from_bytes(btext)
+            if distance(word, self.text, limit=self.maxdist) <= self.maxdist:
+                yield word
+
+
 def _tidy(node: q.Query) -> q.Query:
-    """Make NOT exclude under OR grouping, and turn a bare `*` into 'every turn'."""
+    """Make NOT exclude under OR grouping, fuzzy terms work on stems, and a bare `*` mean
+    'every turn'."""
     if isinstance(node, q.Wildcard | q.Prefix) and node.text in ("*", ""):
         return q.Every()
+    if type(node) is q.FuzzyTerm and node.fieldname == "text":
+        return StemmedFuzzyTerm(
+            node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength
+        )
     if isinstance(node, q.Or):
         positives = [_tidy(c) for c in node.subqueries if not isinstance(c, q.Not)]
         negatives = [_tidy(c.query) for c in node.subqueries if isinstance(c, q.Not)]
