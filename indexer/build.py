@@ -10,7 +10,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.errors import CorpusError, RemarksError
-from indexer.reading import find_transcripts, read_transcript
+from indexer.reading import find_transcripts, read_bytes, read_transcript
 from indexer.schema import make_schema
 from indexer.store import discard, new_generation, publish, write_meta
 from indexer.transcript import Transcript
@@ -88,7 +88,8 @@ def index_corpus(corpus: Path, index_dir: Path, on_progress: Progress | None = N
             for done, path in enumerate(paths, start=1):
                 rel = path.relative_to(corpus).as_posix()
                 try:
-                    transcript = read_transcript(path, corpus)
+                    data = read_bytes(path)
+                    transcript = read_transcript(path, corpus, data)
                 except RemarksError as exc:
                     report.failed.append(Failure(rel, exc.message))
                 else:
@@ -96,7 +97,7 @@ def index_corpus(corpus: Path, index_dir: Path, on_progress: Progress | None = N
                         writer.add_document(**doc)
                     report.transcripts += 1
                     report.turns += len(transcript.turns)
-                    files[rel] = {"id": transcript.id, "sha256": _sha256(path)}
+                    files[rel] = {"id": transcript.id, "sha256": hashlib.sha256(data).hexdigest()}
                 if on_progress:
                     on_progress(done, len(paths), path)
             writer.commit()
@@ -119,7 +120,3 @@ def index_corpus(corpus: Path, index_dir: Path, on_progress: Progress | None = N
         discard(gen)
         raise
     return report
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -49,14 +49,20 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
     raise TranscriptError(f"{path} cannot be decoded.", "Save it as UTF-8 text.")
 
 
-def read_transcript(path: Path, corpus: Path) -> Transcript:
-    """Read and parse one transcript file."""
+def read_bytes(path: Path) -> bytes:
+    """Return the bytes of a transcript file, or raise `TranscriptError` naming it."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise TranscriptError(
             f"Cannot read {path}: {exc.strerror or exc}.", "Check the file."
         ) from exc
+
+
+def read_transcript(path: Path, corpus: Path, data: bytes | None = None) -> Transcript:
+    """Read and parse one transcript file (or its bytes, when already read)."""
+    if data is None:
+        data = read_bytes(path)
     text, _ = decode(data, path)
     if not text.strip():
         raise TranscriptError(f"{path} is empty.", "Remove it or put a transcript in it.")

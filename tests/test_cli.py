@@ -1,7 +1,6 @@
 """Every command through typer's CliRunner: output, JSON contract, and errors."""
 
 import json
-import shutil
 
 import pytest
 
@@ -274,9 +273,18 @@ def test_index_from_another_version_asks_for_a_rebuild(runner, seed_index):
 
 def test_damaged_index_is_an_error_not_a_traceback(runner, seed_index):
     gen = live_generation(seed_index)
-    for f in gen.glob("*.seg"):
-        f.unlink()
-    shutil.rmtree(gen / "missing", ignore_errors=True)
+    for f in gen.iterdir():
+        if f.name != META:
+            f.unlink()
+    result = run(runner, "stats", "--index", seed_index)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: Cannot open the index at {seed_index}:")
+    assert result.stderr.endswith(
+        "Hint: Run `remarks index --rebuild` to build it again from the corpus.\n"
+    )
+
+
+def test_current_pointing_nowhere_reads_as_no_index(runner, seed_index):
     (seed_index / CURRENT).write_text("gen-does-not-exist\n")
     result = run(runner, "stats", "--index", seed_index)
     assert result.exit_code == 1
