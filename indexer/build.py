@@ -1,6 +1,13 @@
-"""Build the turn index from a corpus folder: `index_corpus()` ↔ `remarks index`."""
+"""Keep the turn index in step with the corpus folder: `index_corpus()` ↔ `remarks index`.
 
-import hashlib
+A sync adds new files, replaces changed ones and removes deleted ones in one Whoosh commit,
+which is atomic: a reader sees the index before or after it, never half of it. A file is
+unchanged when its size and modification time are as recorded; when they differ, its bytes
+are hashed and only a different hash re-indexes it. A rebuild writes a new generation beside
+the live one and publishes it when complete. Either way, a file that cannot be read is
+reported and skipped, and what the index already held for it stays searchable.
+"""
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,14 +16,25 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.errors import CorpusError, RemarksError
-from indexer.reading import find_transcripts, read_bytes, read_transcript
+from indexer.errors import CorpusError, IndexUnreadableError, RemarksError
+from indexer.lock import IndexLock
+from indexer.reading import ReadResult, SourceFile, load_transcript, read_bytes, scan_corpus
 from indexer.schema import make_schema
-from indexer.store import discard, new_generation, publish, write_meta
+from indexer.sources import SourceRecord, indexed_sources
+from indexer.store import (
+    discard,
+    discard_unfinished,
+    live_generation,
+    new_generation,
+    open_index,
+    publish,
+    write_meta,
+)
 from indexer.transcript import Transcript
 
 Progress = Callable[[int, int, Path], None]
 WRITER_MEMORY_MB = 256
+LOCK_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -27,21 +45,46 @@ class Failure:
     error: str
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something worth knowing about how a transcript was indexed."""
+
+    path: str
+    warning: str
+
+
 @dataclass
 class IndexReport:
-    """What a build did."""
+    """What a build or sync did, and what the index holds afterwards."""
 
-    transcripts: int = 0
-    turns: int = 0
     added: int = 0
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     seconds: float = 0.0
+    transcripts: int = 0
+    turns: int = 0
+    rebuilt: bool = False
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "warnings": [{"path": w.path, "warning": w.warning} for w in self.warnings],
+            "seconds": round(self.seconds, 3),
+            "transcripts": self.transcripts,
+            "turns": self.turns,
+            "rebuilt": self.rebuilt,
+        }
 
 
-def turn_documents(transcript: Transcript) -> list[dict]:
+def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -> list[dict]:
     """Return the Whoosh documents of a transcript's turns."""
     docs = []
     for turn in transcript.turns:
@@ -61,62 +104,151 @@ def turn_documents(transcript: Transcript) -> list[dict]:
             doc["role"] = turn.role
         if transcript.date:
             doc["date"] = datetime(transcript.date.year, transcript.date.month, transcript.date.day)
+        if source is not None and not docs:
+            doc["source"] = source.to_bytes()
         docs.append(doc)
     return docs
 
 
-def index_corpus(corpus: Path, index_dir: Path, on_progress: Progress | None = None) -> IndexReport:
-    """Index every transcript in `corpus` into a new generation and publish it.
+def index_corpus(
+    corpus: Path,
+    index_dir: Path,
+    rebuild: bool = False,
+    on_progress: Progress | None = None,
+    wait: float = LOCK_WAIT_SECONDS,
+) -> IndexReport:
+    """Bring the index in step with the corpus folder; with `rebuild`, build it from scratch.
 
-    A file that cannot be read or parsed is reported and skipped; the others are indexed. The
-    live index is replaced only when the new one is complete.
+    An index built by an incompatible version of remarks is rebuilt from scratch.
     """
     started = time.perf_counter()
-    paths = find_transcripts(corpus)
-    if not paths:
+    files = scan_corpus(corpus)
+    if not files:
         raise CorpusError(
             f"The corpus folder {corpus} has no transcripts (.txt files).",
             "Put transcripts in it (see README: Adding transcripts), or pass --corpus PATH.",
         )
-    report = IndexReport()
-    files: dict[str, dict] = {}
+    with IndexLock(index_dir, wait):
+        discard_unfinished(index_dir)
+        reason = "" if rebuild else _why_rebuild(index_dir)
+        if rebuild or reason:
+            report = _rebuild(corpus, index_dir, files, on_progress)
+            report.reason = reason or "asked for"
+        else:
+            report = _sync(corpus, index_dir, files, on_progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _why_rebuild(index_dir: Path) -> str:
+    if live_generation(index_dir) is None:
+        return "no index yet"
+    try:
+        open_index(index_dir).index.close()
+    except IndexUnreadableError as exc:
+        return exc.message
+    return ""
+
+
+def _rebuild(
+    corpus: Path, index_dir: Path, files: list[SourceFile], on_progress: Progress | None
+) -> IndexReport:
+    report = IndexReport(rebuilt=True)
     gen = new_generation(index_dir)
     try:
         ix = whoosh_index.create_in(str(gen), make_schema())
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
         try:
-            for done, path in enumerate(paths, start=1):
-                rel = path.relative_to(corpus).as_posix()
-                try:
-                    data = read_bytes(path)
-                    transcript = read_transcript(path, corpus, data)
-                except RemarksError as exc:
-                    report.failed.append(Failure(rel, exc.message))
-                else:
-                    for doc in turn_documents(transcript):
-                        writer.add_document(**doc)
-                    report.transcripts += 1
-                    report.turns += len(transcript.turns)
-                    files[rel] = {"id": transcript.id, "sha256": hashlib.sha256(data).hexdigest()}
+            for done, source in enumerate(files, start=1):
+                loaded = _load(corpus, source, report)
+                if loaded is not None:
+                    _add(writer, source, loaded)
+                    report.added += 1
                 if on_progress:
-                    on_progress(done, len(paths), path)
+                    on_progress(done, len(files), source.path)
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
-        report.added = report.transcripts
-        report.seconds = time.perf_counter() - started
-        write_meta(
-            gen,
-            {
-                "built": datetime.now().isoformat(timespec="seconds"),
-                "transcripts": report.transcripts,
-                "turns": report.turns,
-                "files": files,
-            },
-        )
+        _count(ix, report)
+        write_meta(gen, {"created": datetime.now().isoformat(timespec="seconds")})
         publish(index_dir, gen)
     except BaseException:
         discard(gen)
         raise
     return report
+
+
+def _sync(
+    corpus: Path, index_dir: Path, files: list[SourceFile], on_progress: Progress | None
+) -> IndexReport:
+    report = IndexReport()
+    opened = open_index(index_dir)
+    ix = whoosh_index.open_dir(str(opened.path))
+    opened.index.close()
+    with ix.reader() as reader:
+        indexed = indexed_sources(reader)
+    changes: list[tuple[SourceFile, ReadResult, bool]] = []
+    for done, source in enumerate(files, start=1):
+        known = indexed.get(source.rel)
+        if known and (known.size, known.mtime_ns) == (source.size, source.mtime_ns):
+            report.unchanged += 1
+        else:
+            loaded = _load(corpus, source, report, known)
+            if loaded is None:
+                pass
+            elif known and loaded.sha256 == known.sha256:
+                report.unchanged += 1
+            else:
+                changes.append((source, loaded, known is not None))
+        if on_progress:
+            on_progress(done, len(files), source.path)
+    present = {source.rel for source in files}
+    gone = [record for rel, record in indexed.items() if rel not in present]
+    if changes or gone:
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        try:
+            for record in gone:
+                writer.delete_by_term("transcript", record.transcript)
+                report.removed += 1
+            for source, loaded, known in changes:
+                writer.delete_by_term("transcript", loaded.transcript.id)
+                _add(writer, source, loaded)
+                if known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+    _count(ix, report)
+    ix.close()
+    return report
+
+
+def _load(
+    corpus: Path, source: SourceFile, report: IndexReport, known: SourceRecord | None = None
+) -> ReadResult | None:
+    try:
+        loaded = load_transcript(source.path, corpus, read_bytes(source.path))
+    except RemarksError as exc:
+        kept = " (the indexed version is kept)" if known else ""
+        report.failed.append(Failure(source.rel, exc.message + kept))
+        return None
+    report.warnings.extend(Notice(source.rel, w) for w in loaded.warnings)
+    return loaded
+
+
+def _add(writer, source: SourceFile, loaded: ReadResult) -> None:
+    record = SourceRecord(
+        source.rel, loaded.transcript.id, source.size, source.mtime_ns, loaded.sha256
+    )
+    for doc in turn_documents(loaded.transcript, record):
+        writer.add_document(**doc)
+
+
+def _count(ix, report: IndexReport) -> None:
+    with ix.reader() as reader:
+        report.turns = reader.doc_count()
+        report.transcripts = sum(1 for _ in indexed_sources(reader))

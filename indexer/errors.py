@@ -32,3 +32,11 @@ class UnknownTurnError(RemarksError):
 
 class UsageError(RemarksError):
     """An argument value the library cannot use (a bad date, a bad page number)."""
+
+
+class IndexLockedError(RemarksError):
+    """Another process holds the writer lock of the index."""
+
+
+class AddError(RemarksError):
+    """A file given to `remarks add` cannot be added to the corpus."""

@@ -1,10 +1,11 @@
 """The Whoosh schema: one document per speaker turn."""
 
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
 # Fields a plain query searches, with their weight relative to the turn text.
@@ -26,4 +27,7 @@ def make_schema() -> Schema:
         role=TEXT(analyzer=text, stored=True, phrase=True, sortable=True),
         topics=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         text=TEXT(analyzer=text, stored=True, phrase=True, chars=True, spelling=True),
+        # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
+        # so the index itself records what it holds and commits it atomically with the turns.
+        source=COLUMN(VarBytesColumn()),
     )

@@ -61,6 +61,18 @@ def publish(index_dir: Path, gen: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+def discard_unfinished(index_dir: Path) -> None:
+    """Delete generations a killed build left unpublished (they have no metadata yet).
+
+    Call only while holding the writer lock: an unfinished generation is then nobody's.
+    """
+    live = live_generation(index_dir)
+    for child in index_dir.iterdir():
+        unfinished = child.name.startswith("gen-") and not (child / META).exists()
+        if unfinished and child.is_dir() and child != live:
+            shutil.rmtree(child, ignore_errors=True)
+
+
 def discard(gen: Path) -> None:
     """Delete an unpublished generation."""
     shutil.rmtree(gen, ignore_errors=True)
@@ -100,7 +112,8 @@ def open_index(index_dir: Path) -> OpenIndex:
         )
     try:
         ix = whoosh_index.open_dir(str(gen), readonly=True)
-    except (EmptyIndexError, OSError, ValueError, EOFError) as exc:
+    except (EmptyIndexError, OSError, ValueError, EOFError, AttributeError, ImportError) as exc:
+        # AttributeError / ImportError: the pickled schema names code this version lacks.
         message = f"Cannot open the index at {index_dir}: {exc}"
         raise IndexUnreadableError(message, REBUILD_HINT) from exc
     return OpenIndex(gen, ix, meta)

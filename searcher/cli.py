@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from indexer.adding import add_transcripts
 from indexer.build import IndexReport, index_corpus
 from indexer.errors import RemarksError
 from indexer.store import live_generation
@@ -94,10 +95,10 @@ def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _build(corpus: Path, index: Path, quiet: bool) -> IndexReport:
+def _build(corpus: Path, index: Path, quiet: bool, rebuild: bool = False, wait: float = 30.0):
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
-        return index_corpus(corpus, index)
+        return index_corpus(corpus, index, rebuild=rebuild, wait=wait)
     columns = (
         TextColumn("Indexing"),
         BarColumn(),
@@ -113,12 +114,42 @@ def _build(corpus: Path, index: Path, quiet: bool) -> IndexReport:
             rate = f"{done / elapsed:.0f}" if elapsed > 0 else "–"
             progress.update(task, completed=done, total=total, rate=rate)
 
-        return index_corpus(corpus, index, on_progress=on_progress)
+        return index_corpus(corpus, index, rebuild=rebuild, on_progress=on_progress, wait=wait)
 
 
-def _report_failures(report: IndexReport) -> None:
+def _report_problems(report: IndexReport) -> None:
+    for notice in report.warnings:
+        sys.stderr.write(f"Warning: {notice.path}: {notice.warning}.\n")
     for failure in report.failed:
-        sys.stderr.write(f"Skipped {failure.path}: {failure.error}\n")
+        sys.stderr.write(f"Failed: {failure.path}: {failure.error}\n")
+    if report.failed:
+        sys.stderr.write(
+            f"{len(report.failed)} file(s) could not be indexed; the others were. "
+            "Fix or remove them and run `remarks index` again.\n"
+        )
+
+
+def _render_report(report: IndexReport, output: OutputFormat, quiet: bool) -> None:
+    if output is OutputFormat.json:
+        _print_json(report.to_json())
+    elif not quiet:
+        console = _stdout()
+        if report.rebuilt:
+            console.print(f"Built the index from scratch ({report.reason}).")
+        console.print(
+            f"Added {report.added}, updated {report.updated}, removed {report.removed}, "
+            f"unchanged {report.unchanged}, failed {len(report.failed)} "
+            f"in {report.seconds:.1f} s. The index holds {report.transcripts:,} transcripts, "
+            f"{report.turns:,} turns."
+        )
+    _report_problems(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+WaitOption = Annotated[
+    float, typer.Option(min=0, help="Seconds to wait for another writer to finish.")
+]
 
 
 @app.command("index")
@@ -126,32 +157,32 @@ def index_command(
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
     rebuild: Annotated[bool, typer.Option(help="Rebuild the index from scratch.")] = False,
+    wait: WaitOption = 30.0,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
-    """Build the index from the transcripts in the corpus folder."""
-    report = _build(corpus, index, quiet or output is OutputFormat.json)
-    if output is OutputFormat.json:
-        _print_json(
-            {
-                "added": report.added,
-                "updated": report.updated,
-                "removed": report.removed,
-                "unchanged": report.unchanged,
-                "failed": [{"path": f.path, "error": f.error} for f in report.failed],
-                "seconds": round(report.seconds, 3),
-                "transcripts": report.transcripts,
-                "turns": report.turns,
-            }
-        )
-    elif not quiet:
-        _stdout().print(
-            f"Indexed {report.transcripts:,} transcripts ({report.turns:,} turns) "
-            f"from {corpus} into {index} in {report.seconds:.1f} s."
-        )
-    _report_failures(report)
-    if report.failed:
-        raise typer.Exit(1)
+    """Bring the index in step with the corpus: add new, replace changed, drop deleted files."""
+    report = _build(corpus, index, quiet or output is OutputFormat.json, rebuild, wait)
+    _render_report(report, output, quiet)
+
+
+@app.command("add")
+def add_command(
+    files: Annotated[list[Path], typer.Argument(help="Transcript files (.txt) to add.")],
+    force: Annotated[bool, typer.Option(help="Replace a different file of the same name.")] = False,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    wait: WaitOption = 30.0,
+    output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Copy transcripts into the corpus folder and index them."""
+    added = add_transcripts(files, corpus, force=force)
+    if output is OutputFormat.text and not quiet:
+        for item in added:
+            _stdout().print(f"{item.source} → {item.target} ({item.status})")
+    report = _build(corpus, index, quiet or output is OutputFormat.json, wait=wait)
+    _render_report(report, output, quiet)
 
 
 @app.command("search")
@@ -175,8 +206,7 @@ def search_command(
     """
     filters = Filters(speaker, role, topic, transcript, since, until)
     if live_generation(index) is None:
-        report = _build(corpus, index, quiet=output is OutputFormat.json)
-        _report_failures(report)
+        _report_problems(_build(corpus, index, quiet=output is OutputFormat.json))
     with TurnIndex(index) as turns:
         result = search(turns, query, filters, limit=limit, page=page)
     if output is OutputFormat.json:

@@ -31,9 +31,11 @@ class TurnIndex:
         self._parser = make_parser(self._open.index.schema)
 
     def refresh(self) -> None:
-        """Switch to the live generation if a build has published a new one."""
+        """Catch up with the index: a rebuilt generation, or a sync committed in place."""
         if self._open is None or live_generation(self.index_dir) != self._open.path:
             self._reopen()
+        elif not self.searcher.up_to_date():
+            self._searcher = self.searcher.refresh()
 
     @property
     def searcher(self) -> Searcher:
