@@ -14,7 +14,7 @@ def test_rebuild_publishes_a_new_generation_and_keeps_one_previous(seed_corpus, 
     index = tmp_path / "index"
     gens = []
     for _ in range(3):
-        index_corpus(seed_corpus, index)
+        index_corpus(seed_corpus, index, rebuild=True)
         gens.append(live_generation(index))
     assert len(set(gens)) == 3
     on_disk = sorted(p.name for p in index.iterdir() if p.name.startswith("gen-"))
@@ -27,12 +27,13 @@ def test_failed_build_leaves_the_last_good_index(seed_corpus, tmp_path, monkeypa
     good = live_generation(index)
     write_transcript(seed_corpus, "new.txt", "Ivan Petrov: Zeppelins are back.\n")
 
-    def explode(transcript):
+    def explode(transcript, source=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(build, "turn_documents", explode)
-    with pytest.raises(RuntimeError):
-        index_corpus(seed_corpus, index)
+    for rebuild in (False, True):
+        with pytest.raises(RuntimeError):
+            index_corpus(seed_corpus, index, rebuild=rebuild)
     assert live_generation(index) == good
     assert [p.name for p in index.iterdir() if p.name.startswith("gen-")] == [good.name]
     with TurnIndex(index) as turns:

@@ -41,7 +41,10 @@ def run(runner, *args):
 def test_index_reports_what_it_built(runner, seed_corpus, tmp_path):
     result = run(runner, "index", "--corpus", seed_corpus, "--index", tmp_path / "ix")
     assert result.exit_code == 0
-    assert result.stdout.startswith(f"Indexed 1 transcripts (82 turns) from {seed_corpus} into ")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Built the index from scratch (no index yet)."
+    assert lines[1].startswith("Added 1, updated 0, removed 0, unchanged 0, failed 0 in ")
+    assert lines[1].endswith(" s. The index holds 1 transcripts, 82 turns.")
     assert live_generation(tmp_path / "ix") is not None
 
 
@@ -296,10 +299,12 @@ def test_unreadable_transcript_is_skipped_and_reported(runner, seed_corpus, tmp_
     write_transcript(seed_corpus, "ok.txt", "Ivan Petrov: Fine words.\n")
     result = run(runner, "index", "--corpus", seed_corpus, "--index", tmp_path / "ix")
     assert result.exit_code == 1
-    assert "Indexed 2 transcripts (83 turns)" in result.stdout
+    assert "The index holds 2 transcripts, 83 turns." in result.stdout
     assert result.stderr == (
-        f"Skipped broken.txt: {seed_corpus / 'broken.txt'} is not a text file "
+        f"Failed: broken.txt: {seed_corpus / 'broken.txt'} is not a text file "
         "(it contains binary data).\n"
+        "1 file(s) could not be indexed; the others were. "
+        "Fix or remove them and run `remarks index` again.\n"
     )
 
 
