@@ -9,10 +9,11 @@ separators and a title repeated after them are skipped.
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from indexer.labels import Label, is_initial, match_label, name_key, parse_label
+from indexer.roles import introduced_role
 from indexer.transcript import Transcript, Turn
 
 MONTHS = (
@@ -79,6 +80,7 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
     raw = _accept_short_labels(raw)
     raw = _prefer_printed_names(raw)
     turns = _canonical_turns(raw)
+    turns = _add_introduced_roles(turns)
     if not turns and lead:
         # A speech or statement with no speaker labels: one turn, attributed to nobody.
         turns = [Turn(1, UNATTRIBUTED, None, "", tuple(lead), 0)]
@@ -267,8 +269,17 @@ def _canonical_turns(raw: list[_RawTurn]) -> list[Turn]:
         else:
             speaker = resolved[name_key(r.label.name)]
             role = r.label.role or roles.get(speaker)
-        turns.append(Turn(seq, speaker, role, r.label.text, tuple(p for p in paragraphs), r.line))
+        turns.append(
+            Turn(seq, speaker, role, r.label.text, tuple(paragraphs), r.line, r.label.anonymous)
+        )
     return turns
+
+
+def _add_introduced_roles(turns: list[Turn]) -> list[Turn]:
+    """Give speakers whose labels carry no role the role they introduce themselves with."""
+    unroled = {t.speaker for t in turns if not t.anonymous} - {t.speaker for t in turns if t.role}
+    found = {name: introduced_role(turns, name) for name in unroled}
+    return [replace(t, role=found[t.speaker]) if found.get(t.speaker) else t for t in turns]
 
 
 def _resolve(key: str, full_names: dict[str, str]) -> str | None:

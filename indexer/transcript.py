@@ -14,6 +14,9 @@ class Turn:
     label: str
     paragraphs: tuple[str, ...]
     line: int = 0
+    anonymous: bool = False
+    exchange: int = 0
+    topics: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:

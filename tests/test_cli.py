@@ -68,7 +68,10 @@ def test_search_listing(runner, seed_index):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "4 turns match 'robots' (showing 1–2)."
-    assert lines[2] == "  1. Pavel Baglai"
+    assert lines[2] == (
+        "  1. Pavel Baglai — head of the Industrial Process Automation Department at a "
+        "robotics factory"
+    )
     assert lines[3] == (
         "     Meeting with students and workers of industrial enterprises in the Chelyabinsk "
         f"Region · 2024-02-16, Chelyabinsk · {S}:13"
@@ -106,7 +109,7 @@ def test_search_json_contract(runner, seed_index):
         1,
         f"{S}:13",
         "Pavel Baglai",
-        None,
+        "head of the Industrial Process Automation Department at a robotics factory",
     )
     assert first["date"] == "2024-02-16"
     assert [first["snippet"][s:e] for s, e in first["highlights"]] == ["robotics", "robots"]
@@ -166,9 +169,12 @@ def test_show_with_context(runner, seed_index):
         "2024-02-16, Chelyabinsk",
     ]
     assert "  [11] Vladimir Putin (President of Russia)" in lines
-    assert "▶ [12] Nikolai Yakovlev" in lines
+    assert (
+        "▶ [12] Nikolai Yakovlev (personnel department at the Chelyabinsk tractor plant – "
+        "URALTRAK)" in lines
+    )
     assert "    Thank you very much." in lines
-    assert "  [13] Pavel Baglai" in lines
+    assert any(line.startswith("  [13] Pavel Baglai (head of the Industrial") for line in lines)
 
 
 def test_show_json_contract(runner, seed_index):

@@ -35,13 +35,30 @@ def test_seed_turn_count_and_speakers():
     assert dict(Counter(turn.speaker for turn in t.turns)) == SEED_SPEAKERS
 
 
-def test_seed_roles_as_labelled():
+def test_seed_roles_from_labels_and_introductions():
     t = read_transcript(CORPUS / f"{SEED_ID}.txt", CORPUS)
-    roles = {turn.speaker: turn.role for turn in t.turns if turn.role}
+    roles = {turn.speaker: turn.role for turn in t.turns}
     assert roles == {
         "Vladimir Putin": "President of Russia",
+        "Remark": None,
+        "Nikolai Yakovlev": "personnel department at the Chelyabinsk tractor plant – URALTRAK",
         "Andrei Gartung": "Director of the Chelyabinsk Forging and Pressing Plant",
+        "Pavel Baglai": "head of the Industrial Process Automation Department "
+        "at a robotics factory",
+        "Alexei Vertyankin": "chief designed at this plant",
+        "Ivan Baryshev": "fourth-year student, Faculty of Energy, South Urals State University",
+        "Amina Akhmadulina": "fourth-year student at the Law Institute "
+        "at South Ural State University",
+        "Maxim Kasyanov": "works at the Chelyabinsk forge-and-press plant; "
+        "student at South Ural State University",
+        "Andrei Lupu": "student at South Ural State University, "
+        "Higher School of Electronics and Computer Science",
+        "Denis Vildanov": "fourth-year student at Miass Engineering College; "
+        "assembly metal worker at the Ural automotive plant",
         "Alexei Teksler": "Chelyabinsk Region Governor",
+        "Valeria Bobrovskaya": "design engineer at this industrial site",
+        "Yevgeny Klyuchnikov": "Chelyabinsk Plant of Urban Electric Transport, "
+        "head of the workshop",
     }
 
 
