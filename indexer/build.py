@@ -16,11 +16,15 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.annotate import annotate
+from indexer.documents import turn_documents
 from indexer.errors import CorpusError, IndexUnreadableError, RemarksError
 from indexer.lock import IndexLock
 from indexer.reading import ReadResult, SourceFile, load_transcript, read_bytes, scan_corpus
+from indexer.retag import retag
 from indexer.schema import make_schema
 from indexer.sources import SourceRecord, indexed_sources
+from indexer.speakers_file import SpeakerBook, load_speakers
 from indexer.store import (
     discard,
     discard_unfinished,
@@ -28,9 +32,10 @@ from indexer.store import (
     new_generation,
     open_index,
     publish,
+    read_meta,
     write_meta,
 )
-from indexer.transcript import Transcript
+from indexer.topics import Taxonomy, load_taxonomy
 
 Progress = Callable[[int, int, Path], None]
 WRITER_MEMORY_MB = 256
@@ -68,6 +73,7 @@ class IndexReport:
     turns: int = 0
     rebuilt: bool = False
     reason: str = ""
+    retagged: int | None = None
 
     def to_json(self) -> dict:
         return {
@@ -81,33 +87,8 @@ class IndexReport:
             "transcripts": self.transcripts,
             "turns": self.turns,
             "rebuilt": self.rebuilt,
+            "retagged": self.retagged,
         }
-
-
-def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -> list[dict]:
-    """Return the Whoosh documents of a transcript's turns."""
-    docs = []
-    for turn in transcript.turns:
-        doc = {
-            "turn_id": transcript.turn_id(turn),
-            "transcript": transcript.id,
-            "title": transcript.title,
-            "place": transcript.place or "",
-            "seq": turn.seq,
-            "speaker": turn.speaker,
-            "speaker_name": turn.speaker,
-            "text": turn.text,
-        }
-        if transcript.topics:
-            doc["topics"] = ",".join(transcript.topics)
-        if turn.role:
-            doc["role"] = turn.role
-        if transcript.date:
-            doc["date"] = datetime(transcript.date.year, transcript.date.month, transcript.date.day)
-        if source is not None and not docs:
-            doc["source"] = source.to_bytes()
-        docs.append(doc)
-    return docs
 
 
 def index_corpus(
@@ -128,31 +109,48 @@ def index_corpus(
             f"The corpus folder {corpus} has no transcripts (.txt files).",
             "Put transcripts in it (see README: Adding transcripts), or pass --corpus PATH.",
         )
+    context = _Context(corpus, load_taxonomy(corpus), load_speakers(corpus), on_progress)
     with IndexLock(index_dir, wait):
         discard_unfinished(index_dir)
-        reason = "" if rebuild else _why_rebuild(index_dir)
+        reason = "" if rebuild else _why_rebuild(index_dir, context)
         if rebuild or reason:
-            report = _rebuild(corpus, index_dir, files, on_progress)
+            report = _rebuild(context, index_dir, files)
             report.reason = reason or "asked for"
         else:
-            report = _sync(corpus, index_dir, files, on_progress)
+            report = _sync(context, index_dir, files)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _why_rebuild(index_dir: Path) -> str:
+@dataclass(frozen=True)
+class _Context:
+    corpus: Path
+    taxonomy: Taxonomy
+    speakers: SpeakerBook
+    on_progress: Progress | None
+
+    def meta(self) -> dict:
+        return {
+            "taxonomy": self.taxonomy.fingerprint,
+            "speakers": self.speakers.fingerprint,
+            "topics": self.taxonomy.to_json(),
+        }
+
+
+def _why_rebuild(index_dir: Path, context: _Context) -> str:
     if live_generation(index_dir) is None:
         return "no index yet"
     try:
-        open_index(index_dir).index.close()
+        opened = open_index(index_dir)
     except IndexUnreadableError as exc:
         return exc.message
+    opened.index.close()
+    if opened.meta.get("speakers") != context.speakers.fingerprint:
+        return f"the speakers file {context.corpus / 'speakers.toml'} changed"
     return ""
 
 
-def _rebuild(
-    corpus: Path, index_dir: Path, files: list[SourceFile], on_progress: Progress | None
-) -> IndexReport:
+def _rebuild(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexReport:
     report = IndexReport(rebuilt=True)
     gen = new_generation(index_dir)
     try:
@@ -160,18 +158,19 @@ def _rebuild(
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
         try:
             for done, source in enumerate(files, start=1):
-                loaded = _load(corpus, source, report)
+                loaded = _load(context.corpus, source, report)
                 if loaded is not None:
-                    _add(writer, source, loaded)
+                    _add(writer, source, loaded, context)
                     report.added += 1
-                if on_progress:
-                    on_progress(done, len(files), source.path)
+                if context.on_progress:
+                    context.on_progress(done, len(files), source.path)
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
         _count(ix, report)
-        write_meta(gen, {"created": datetime.now().isoformat(timespec="seconds")})
+        created = datetime.now().isoformat(timespec="seconds")
+        write_meta(gen, {"created": created, **context.meta()})
         publish(index_dir, gen)
     except BaseException:
         discard(gen)
@@ -179,13 +178,13 @@ def _rebuild(
     return report
 
 
-def _sync(
-    corpus: Path, index_dir: Path, files: list[SourceFile], on_progress: Progress | None
-) -> IndexReport:
+def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexReport:
     report = IndexReport()
     opened = open_index(index_dir)
     ix = whoosh_index.open_dir(str(opened.path))
     opened.index.close()
+    if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
+        report.retagged = retag(ix, context.taxonomy, WRITER_MEMORY_MB)
     with ix.reader() as reader:
         indexed = indexed_sources(reader)
     changes: list[tuple[SourceFile, ReadResult, bool]] = []
@@ -194,15 +193,15 @@ def _sync(
         if known and (known.size, known.mtime_ns) == (source.size, source.mtime_ns):
             report.unchanged += 1
         else:
-            loaded = _load(corpus, source, report, known)
+            loaded = _load(context.corpus, source, report, known)
             if loaded is None:
                 pass
             elif known and loaded.sha256 == known.sha256:
                 report.unchanged += 1
             else:
                 changes.append((source, loaded, known is not None))
-        if on_progress:
-            on_progress(done, len(files), source.path)
+        if context.on_progress:
+            context.on_progress(done, len(files), source.path)
     present = {source.rel for source in files}
     gone = [record for rel, record in indexed.items() if rel not in present]
     if changes or gone:
@@ -213,7 +212,7 @@ def _sync(
                 report.removed += 1
             for source, loaded, known in changes:
                 writer.delete_by_term("transcript", loaded.transcript.id)
-                _add(writer, source, loaded)
+                _add(writer, source, loaded, context)
                 if known:
                     report.updated += 1
                 else:
@@ -224,6 +223,8 @@ def _sync(
             raise
     _count(ix, report)
     ix.close()
+    if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
+        write_meta(opened.path, {**read_meta(opened.path), **context.meta()})
     return report
 
 
@@ -240,11 +241,13 @@ def _load(
     return loaded
 
 
-def _add(writer, source: SourceFile, loaded: ReadResult) -> None:
+def _add(writer, source: SourceFile, loaded: ReadResult, context: _Context) -> None:
+    transcript = loaded.transcript
     record = SourceRecord(
-        source.rel, loaded.transcript.id, source.size, source.mtime_ns, loaded.sha256
+        source.rel, transcript.id, source.size, source.mtime_ns, loaded.sha256, transcript.topics
     )
-    for doc in turn_documents(loaded.transcript, record):
+    annotated = annotate(transcript, context.taxonomy, context.speakers)
+    for doc in turn_documents(annotated, record):
         writer.add_document(**doc)
 
 

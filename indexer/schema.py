@@ -5,7 +5,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, 
 
 from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
 # Fields a plain query searches, with their weight relative to the turn text.
@@ -28,6 +28,9 @@ def make_schema() -> Schema:
         speaker_name=TEXT(analyzer=name_analyzer(), phrase=True),
         role=TEXT(analyzer=text, stored=True, phrase=True, sortable=True),
         topics=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        topic_list=COLUMN(VarBytesColumn()),
+        exchange=ID(stored=True),
+        exchange_span=STORED(),
         text=TEXT(analyzer=text, stored=True, phrase=True, chars=True, spelling=True),
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.

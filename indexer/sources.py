@@ -13,6 +13,7 @@ class SourceRecord:
     size: int
     mtime_ns: int
     sha256: str
+    topics: tuple[str, ...] = ()
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), separators=(",", ":")).encode("utf-8")
@@ -20,7 +21,9 @@ class SourceRecord:
     @classmethod
     def from_bytes(cls, data: bytes) -> "SourceRecord | None":
         try:
-            return cls(**json.loads(data.decode("utf-8")))
+            fields = json.loads(data.decode("utf-8"))
+            fields["topics"] = tuple(fields.get("topics", ()))
+            return cls(**fields)
         except (ValueError, TypeError):
             return None
 

@@ -43,10 +43,15 @@ def new_generation(index_dir: Path) -> Path:
 
 
 def write_meta(gen: Path, meta: dict) -> None:
-    """Write the metadata of a generation (format version, counts, file hashes)."""
+    """Write the metadata of a generation (format version, fingerprints of the corpus files)."""
     tmp = gen / (META + ".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT_VERSION, **meta}, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps({**meta, "format": FORMAT_VERSION}, indent=1), encoding="utf-8")
     os.replace(tmp, gen / META)
+
+
+def read_meta(gen: Path) -> dict:
+    """Read the metadata of a generation."""
+    return json.loads((gen / META).read_text(encoding="utf-8"))
 
 
 def publish(index_dir: Path, gen: Path) -> None:

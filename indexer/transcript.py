@@ -39,6 +39,11 @@ class Transcript:
         return make_turn_id(self.id, turn.seq)
 
 
+def make_exchange_id(transcript_id: str, number: int) -> str:
+    """Return the stable id of a question–answer exchange."""
+    return f"{transcript_id}:x{number}"
+
+
 def make_turn_id(transcript_id: str, seq: int) -> str:
     """Return the stable id of a turn: the transcript id and the turn's 1-based sequence number."""
     return f"{transcript_id}:{seq}"

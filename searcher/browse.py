@@ -6,7 +6,7 @@ from whoosh import query as q
 
 from indexer.errors import UnknownTurnError
 from indexer.store import index_size
-from searcher.hits import TurnRecord, record_from_fields
+from searcher.hits import TurnRecord, column_text, record_from_fields
 from searcher.session import TurnIndex
 
 
@@ -107,7 +107,7 @@ def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:
             docs = [d for d in docs if not reader.is_deleted(d)]
         if not docs:
             continue
-        seen_roles = dict.fromkeys(r for d in docs if (r := _text(roles[d])))
+        seen_roles = dict.fromkeys(r for d in docs if (r := column_text(roles[d])))
         summaries.append(
             SpeakerSummary(
                 name=name,
@@ -136,9 +136,3 @@ def index_stats(index: TurnIndex) -> IndexStats:
         last_date=last,
         index_bytes=index_size(index.index_dir),
     )
-
-
-def _text(value) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value or ""

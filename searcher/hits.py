@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, field
 
+from indexer.transcript import make_turn_id
+
 
 @dataclass(frozen=True)
 class TurnRecord:
@@ -17,6 +19,7 @@ class TurnRecord:
     role: str | None
     topics: list[str]
     text: str
+    exchange: dict | None = None
     snippet: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
     rank: int | None = None
@@ -48,4 +51,23 @@ def record_from_fields(fields: dict) -> TurnRecord:
         role=fields.get("role") or None,
         topics=topics,
         text=fields.get("text", ""),
+        exchange=_exchange(fields),
     )
+
+
+def column_text(value) -> str:
+    """Return a column value as text (Whoosh gives bytes for some column types)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value or ""
+
+
+def _exchange(fields: dict) -> dict | None:
+    """The exchange a turn belongs to: its id and the ids of its turns, in order."""
+    exchange = fields.get("exchange")
+    span = fields.get("exchange_span")
+    if not exchange or not span:
+        return None
+    first, last = span
+    turn_ids = [make_turn_id(fields["transcript"], seq) for seq in range(first, last + 1)]
+    return {"id": exchange, "turn_ids": turn_ids}

@@ -1,5 +1,6 @@
 """`search()` ↔ `remarks search`: ranked, filtered, paged hits with snippets."""
 
+import contextlib
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -8,11 +9,13 @@ from whoosh import query as q
 from whoosh import sorting
 
 from indexer.errors import UsageError
+from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
 from searcher.query import Filters, clean_query, make_filter, parse_query
 from searcher.session import TurnIndex
 from searcher.snippets import make_snippet
 from searcher.spelling import suggest
+from searcher.topics import resolve_topic, topic_query
 
 MAX_LIMIT = 1000
 NEWEST_FIRST = sorting.MultiFacet(
@@ -34,9 +37,10 @@ class SearchResult:
     limit: int
     hits: list[TurnRecord]
     suggestion: str | None
+    facets: dict[str, dict[str, int]] | None = None
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -44,16 +48,29 @@ class SearchResult:
             "hits": [h.to_json() for h in self.hits],
             "suggestion": self.suggestion,
         }
+        if self.facets is not None:
+            data["facets"] = self.facets
+        return data
 
 
 def search(
-    index: TurnIndex, query: str, filters: Filters | None = None, limit: int = 10, page: int = 1
+    index: TurnIndex,
+    query: str,
+    filters: Filters | None = None,
+    limit: int = 10,
+    page: int = 1,
+    facets: bool = False,
 ) -> SearchResult:
     """Return one page of the turns that match `query` and `filters`, best first.
 
-    With no query but some filters, every turn the filters allow is returned, newest first.
+    With no query but a topic, the turns are ranked by how strongly they are about the topic
+    (turns tagged with it first). With no query but other filters, every turn the filters
+    allow is returned, newest first. `facets` adds counts of all matching turns by speaker,
+    role, topic and year.
     """
     filters = filters or Filters()
+    if filters.topic:
+        filters = dataclasses.replace(filters, topic=resolve_topic(index, filters.topic))
     if limit < 1 or limit > MAX_LIMIT:
         raise UsageError(f"--limit {limit} is out of range.", f"Use 1 to {MAX_LIMIT}.")
     if page < 1:
@@ -64,7 +81,13 @@ def search(
     searcher = index.searcher
     if parsed is q.NullQuery and filter_query is None:
         return SearchResult(text, 0, page, limit, [], None)
-    if parsed is q.NullQuery or isinstance(parsed, q.Every):
+    no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
+    if no_query and filters.topic:
+        ranking = topic_query(index, filters.topic)
+        others = make_filter(dataclasses.replace(filters, topic=None))
+        results = searcher.search_page(ranking, page, pagelen=limit, filter=others)
+        parsed = ranking
+    elif no_query:
         results = searcher.search_page(
             filter_query or q.Every(), page, pagelen=limit, sortedby=NEWEST_FIRST
         )
@@ -88,16 +111,18 @@ def search(
         )
     total = results.total
     suggestion = suggest(searcher, text) if text else None
-    return SearchResult(text, total, page, limit, hits, suggestion)
+    counts = facet_counts(searcher.reader(), results.results.docs()) if facets else None
+    return SearchResult(text, total, page, limit, hits, suggestion, counts)
 
 
 def _term_weights(parsed: q.Query, searcher) -> dict[str, float]:
     """Return the stemmed text terms of a query (wildcards expanded), weighted by rarity."""
     reader = searcher.reader()
-    try:
-        terms = parsed.existing_terms(reader, phrases=True, expand=True)
-    except Exception:  # An expansion over a huge vocabulary must not break the snippet.
-        terms = set()
+    # iter_all_terms sees through every wrapper; existing_terms expands wildcards and fuzzies.
+    terms = {(f, t) for f, t in parsed.iter_all_terms(phrases=True)}
+    # An expansion over a huge vocabulary must not break the snippet.
+    with contextlib.suppress(Exception):
+        terms |= parsed.existing_terms(reader, phrases=True, expand=True)
     weights = {}
     n = max(reader.doc_count(), 1)
     for fieldname, term in terms:
@@ -105,5 +130,7 @@ def _term_weights(parsed: q.Query, searcher) -> dict[str, float]:
             continue
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         df = reader.doc_frequency(fieldname, word)
+        if not df:
+            continue
         weights[word] = math.log(1 + n / (df + 1))
     return weights

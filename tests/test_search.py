@@ -160,4 +160,4 @@ def test_topic_filter_uses_topics_from_the_transcript(tmp_path):
     index_corpus(corpus, tmp_path / "index")
     with TurnIndex(tmp_path / "index") as opened:
         result = search(opened, "football", Filters(topic="sport"))
-        assert [(hit.turn_id, hit.topics) for hit in result.hits] == [("a:1", ["Sport"])]
+        assert [(hit.turn_id, hit.topics) for hit in result.hits] == [("a:1", ["sport"])]

@@ -7,6 +7,7 @@ import pytest
 
 from indexer import build
 from indexer.build import index_corpus
+from indexer.schema import FORMAT_VERSION
 from indexer.store import META, live_generation
 from searcher.cli import app
 from searcher.search import search
@@ -110,7 +111,7 @@ def test_index_from_an_older_version_is_rebuilt_automatically(corpus, tmp_path, 
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         f"Built the index from scratch (The index at {index} was built by another version of "
-        "remarks (format 'schema-1.analyzer-1', this version reads 'schema-2.analyzer-1').)."
+        f"remarks (format 'schema-1.analyzer-1', this version reads '{FORMAT_VERSION}').)."
     )
 
 

@@ -1,0 +1,33 @@
+"""Facets: counts of the matching turns by speaker, role, topic and year."""
+
+from collections import Counter
+
+from searcher.hits import column_text
+
+FACET_SIZE = 20
+
+
+def facet_counts(reader, docnums) -> dict[str, dict[str, int]]:
+    """Count the given documents by speaker, role, topic and year (the biggest first)."""
+    speakers = reader.column_reader("speaker")
+    roles = reader.column_reader("role")
+    topics = reader.column_reader("topic_list")
+    dates = reader.column_reader("date")
+    counts = {"speaker": Counter(), "role": Counter(), "topic": Counter(), "year": Counter()}
+    for d in docnums:
+        counts["speaker"][speakers[d]] += 1
+        role = column_text(roles[d])
+        if role:
+            counts["role"][role] += 1
+        for topic in column_text(topics[d]).split(","):
+            if topic:
+                counts["topic"][topic] += 1
+        when = dates[d]
+        if when:
+            counts["year"][str(when.year)] += 1
+    return {
+        "speaker": dict(counts["speaker"].most_common(FACET_SIZE)),
+        "role": dict(counts["role"].most_common(FACET_SIZE)),
+        "topic": dict(counts["topic"].most_common()),
+        "year": dict(sorted(counts["year"].items())),
+    }
