@@ -23,6 +23,7 @@ class TurnInContext:
             "turn": self.turn.to_json(),
             "before": [t.to_json() for t in self.before],
             "after": [t.to_json() for t in self.after],
+            "exchange": self.turn.exchange,
         }
 
 
@@ -66,32 +67,48 @@ class IndexStats:
         }
 
 
-def show_turn(index: TurnIndex, turn_id: str, context: int = 0) -> TurnInContext:
-    """Return a turn and up to `context` turns on each side of it."""
-    searcher = index.searcher
-    fields = searcher.document(turn_id=turn_id.strip())
+def get_turn(index: TurnIndex, turn_id: str) -> TurnRecord:
+    """Return one turn by its id."""
+    fields = index.searcher.document(turn_id=turn_id.strip())
     if fields is None:
         raise UnknownTurnError(
             f"There is no turn {turn_id!r} in the index.",
             "Turn ids look like TRANSCRIPT:NUMBER; copy one from `remarks search` output.",
         )
-    turn = record_from_fields(fields)
-    before: list[TurnRecord] = []
-    after: list[TurnRecord] = []
-    if context > 0:
-        around = q.And(
-            [
-                q.Term("transcript", turn.transcript),
-                q.NumericRange("seq", turn.seq - context, turn.seq + context),
-            ]
-        )
-        for hit in searcher.search(around, limit=None, sortedby="seq"):
-            record = record_from_fields(hit.fields())
-            if record.seq < turn.seq:
-                before.append(record)
-            elif record.seq > turn.seq:
-                after.append(record)
+    return record_from_fields(fields)
+
+
+def show_turn(
+    index: TurnIndex, turn_id: str, context: int = 0, exchange: bool = False
+) -> TurnInContext:
+    """Return a turn with up to `context` turns on each side, or with its whole exchange."""
+    turn = get_turn(index, turn_id)
+    if exchange and turn.exchange:
+        first = int(turn.exchange["turn_ids"][0].rsplit(":", 1)[1])
+        last = int(turn.exchange["turn_ids"][-1].rsplit(":", 1)[1])
+    else:
+        first, last = turn.seq - context, turn.seq + context
+    around = _turns_between(index, turn.transcript, first, last) if last > first else []
+    before = [r for r in around if r.seq < turn.seq]
+    after = [r for r in around if r.seq > turn.seq]
     return TurnInContext(turn, before, after)
+
+
+def answer_to(index: TurnIndex, turn: TurnRecord) -> TurnRecord | None:
+    """Return the reply to a turn: the next turn of its exchange by someone else, if any."""
+    if not turn.exchange:
+        return None
+    last = int(turn.exchange["turn_ids"][-1].rsplit(":", 1)[1])
+    for record in _turns_between(index, turn.transcript, turn.seq + 1, last):
+        if record.speaker != turn.speaker:
+            return record
+    return None
+
+
+def _turns_between(index: TurnIndex, transcript: str, first: int, last: int) -> list[TurnRecord]:
+    span = q.And([q.Term("transcript", transcript), q.NumericRange("seq", first, last)])
+    hits = index.searcher.search(span, limit=None, sortedby="seq")
+    return [record_from_fields(hit.fields()) for hit in hits]
 
 
 def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:

@@ -23,11 +23,12 @@ from indexer.adding import add_transcripts
 from indexer.build import IndexReport, index_corpus
 from indexer.errors import RemarksError
 from indexer.store import live_generation
-from searcher.browse import index_stats, list_speakers, show_turn
+from searcher.browse import answer_to, index_stats, list_speakers, show_turn
 from searcher.hits import TurnRecord
 from searcher.query import Filters
 from searcher.search import SearchResult, search
 from searcher.session import TurnIndex
+from searcher.topics import list_topics
 
 
 class OutputFormat(StrEnum):
@@ -136,6 +137,8 @@ def _render_report(report: IndexReport, output: OutputFormat, quiet: bool) -> No
         console = _stdout()
         if report.rebuilt:
             console.print(f"Built the index from scratch ({report.reason}).")
+        if report.retagged is not None:
+            console.print(f"Topics changed: re-tagged {report.retagged:,} turns.")
         console.print(
             f"Added {report.added}, updated {report.updated}, removed {report.removed}, "
             f"unchanged {report.unchanged}, failed {len(report.failed)} "
@@ -196,35 +199,46 @@ def search_command(
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Hits per page.")] = 10,
     page: Annotated[int, typer.Option(min=1, help="Page of hits to show.")] = 1,
+    facets: Annotated[
+        bool, typer.Option(help="Count the matching turns by speaker, role, topic and year.")
+    ] = False,
+    context: Annotated[
+        bool, typer.Option(help="Show the reply under each hit that is a question or remark.")
+    ] = False,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Search the speaker turns, best match first.
 
+    With --topic and no query, lists the turns about the topic, most strongly about it first.
     Builds the index first if there is none yet.
     """
     filters = Filters(speaker, role, topic, transcript, since, until)
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=output is OutputFormat.json))
     with TurnIndex(index) as turns:
-        result = search(turns, query, filters, limit=limit, page=page)
+        result = search(turns, query, filters, limit=limit, page=page, facets=facets)
+        replies = {h.turn_id: answer_to(turns, h) for h in result.hits} if context else {}
     if output is OutputFormat.json:
         _print_json(result.to_json())
     else:
-        _render_result(result, filters)
+        _render_result(result, filters, replies)
 
 
 @app.command("show")
 def show_command(
     turn_id: Annotated[str, typer.Argument(help="A turn id from the search results.")],
     context: Annotated[int, typer.Option(min=0, help="Turns to show on each side.")] = 0,
+    exchange: Annotated[
+        bool, typer.Option(help="Show the whole question–answer exchange of the turn.")
+    ] = False,
     index: IndexOption = Path("index"),
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Show one turn, with the turns around it."""
+    """Show one turn, with the turns around it or its whole exchange."""
     with TurnIndex(index) as turns:
-        shown = show_turn(turns, turn_id, context)
+        shown = show_turn(turns, turn_id, context, exchange)
     if output is OutputFormat.json:
         _print_json(shown.to_json())
         return
@@ -258,6 +272,24 @@ def speakers_command(
     table = Table("Speaker", "Roles", "Turns", "Transcripts", box=None, pad_edge=False)
     for s in speakers:
         table.add_row(s.name, "; ".join(s.roles), str(s.turns), str(s.transcripts))
+    _stdout().print(table)
+
+
+@app.command("topics")
+def topics_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """List the topics, with how many turns each has and who speaks most about it."""
+    with TurnIndex(index) as turns:
+        topics = list_topics(turns)
+    if output is OutputFormat.json:
+        _print_json([t.to_json() for t in topics])
+        return
+    table = Table("Topic", "Turns", "Most frequent speakers", box=None, pad_edge=False)
+    for t in topics:
+        speakers = ", ".join(f"{name} ({n})" for name, n in t.speaker_turns.items())
+        table.add_row(t.name, str(t.turns), speakers)
     _stdout().print(table)
 
 
@@ -300,7 +332,9 @@ def _emphasised(record: TurnRecord, plain: bool) -> Text:
     return text
 
 
-def _render_result(result: SearchResult, filters: Filters) -> None:
+def _render_result(
+    result: SearchResult, filters: Filters, replies: dict[str, TurnRecord | None]
+) -> None:
     console = _stdout()
     plain = not console.is_terminal or console.no_color
     if result.total == 0:
@@ -327,6 +361,22 @@ def _render_result(result: SearchResult, filters: Filters) -> None:
         snippet = Text("     ")
         snippet.append_text(_emphasised(hit, plain))
         console.print(snippet)
+        reply = replies.get(hit.turn_id)
+        if reply is not None:
+            line = Text("     ↳ ")
+            line.append(reply.speaker, style="bold")
+            line.append(f" [{reply.turn_id}]: {_shorten(reply.text)}")
+            console.print(line)
+    if result.facets:
+        console.print()
+        for name, counts in result.facets.items():
+            shown = ", ".join(f"{key} ({n})" for key, n in list(counts.items())[:8])
+            console.print(f"{name.capitalize()}: {shown or '–'}")
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _filter_note(filters: Filters) -> str:
