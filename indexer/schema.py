@@ -8,11 +8,6 @@ from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
 SCHEMA_VERSION = 3
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
-# Fields a plain query searches, with their weight relative to the turn text.
-# Roles are left out: "head of … at a robotics factory" would make every "Thank you." by
-# that speaker a hit for "robots". They are searched with role:… or --role.
-QUERY_FIELDS = {"text": 1.0, "speaker_name": 0.5, "title": 0.3}
-
 
 def make_schema() -> Schema:
     """Return the schema of a turn index."""

@@ -23,11 +23,11 @@ from whoosh.support.levenshtein import distance
 
 from indexer.analysis import name_analyzer, text_analyzer
 from indexer.errors import UsageError
-from indexer.schema import QUERY_FIELDS
 
 MAX_QUERY_CHARS = 1000
 FIELD_ALIASES = {"speaker_name": ["speaker", "who"], "topics": ["topic"], "turn_id": ["turn"]}
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s.,;:!)\"']|$)")
 DATE_BOUND_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 
 
@@ -47,13 +47,17 @@ class Filters:
 
 
 def clean_query(text: str) -> str:
-    """Remove control characters and cap the length of a query string."""
-    return " ".join(CONTROL_RE.sub(" ", text or "").split())[:MAX_QUERY_CHARS]
+    """Remove control characters, cap the length, and read a question mark that ends a word as
+    punctuation ("what is a pension?"), not as Whoosh's one-character wildcard."""
+    text = CONTROL_RE.sub(" ", text or "")
+    text = QUESTION_MARK_RE.sub(" ", text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
-def make_parser(schema):
-    """Return the parser for user queries."""
-    parser = MultifieldParser(list(QUERY_FIELDS), schema, fieldboosts=QUERY_FIELDS, group=OrGroup)
+def make_parser(schema, fields: dict[str, float]):
+    """Return the parser for user queries, searching `fields` with their weights."""
+    fields = {name: weight for name, weight in fields.items() if weight > 0}
+    parser = MultifieldParser(list(fields), schema, fieldboosts=fields, group=OrGroup)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(DateParserPlugin(free=False))

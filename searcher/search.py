@@ -12,8 +12,9 @@ from indexer.errors import UsageError
 from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
 from searcher.query import Filters, clean_query, make_filter, parse_query
+from searcher.ranking import add_closeness, weight_query_terms
 from searcher.session import TurnIndex
-from searcher.snippets import make_snippet
+from searcher.snippets import Snippet, make_snippet
 from searcher.spelling import suggest
 from searcher.topics import resolve_topic, topic_query
 
@@ -60,13 +61,14 @@ def search(
     limit: int = 10,
     page: int = 1,
     facets: bool = False,
+    snippets: bool = True,
 ) -> SearchResult:
     """Return one page of the turns that match `query` and `filters`, best first.
 
     With no query but a topic, the turns are ranked by how strongly they are about the topic
     (turns tagged with it first). With no query but other filters, every turn the filters
     allow is returned, newest first. `facets` adds counts of all matching turns by speaker,
-    role, topic and year.
+    role, topic and year. `snippets=False` skips snippets (for evaluation runs).
     """
     filters = filters or Filters()
     if filters.topic:
@@ -77,6 +79,10 @@ def search(
         raise UsageError(f"--page {page} is out of range.", "Pages are numbered from 1.")
     text = clean_query(query)
     parsed = parse_query(index.parser, text)
+    if index.ranking.query_term_frequency and parsed is not q.NullQuery:
+        parsed = weight_query_terms(parsed, text)
+    if parsed is not q.NullQuery:
+        parsed = add_closeness(parsed, text, index.ranking)
     filter_query = make_filter(filters)
     searcher = index.searcher
     if parsed is q.NullQuery and filter_query is None:
@@ -98,7 +104,7 @@ def search(
     offset = (page - 1) * limit
     for i, hit in enumerate(results):
         record = record_from_fields(hit.fields())
-        snippet = make_snippet(record.text, terms)
+        snippet = make_snippet(record.text, terms) if snippets else Snippet("", [])
         score = hit.score if isinstance(hit.score, int | float) else 0.0
         hits.append(
             dataclasses.replace(

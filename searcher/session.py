@@ -2,22 +2,19 @@
 
 from pathlib import Path
 
-from whoosh import scoring
 from whoosh.searching import Searcher
 
 from indexer.store import OpenIndex, live_generation, open_index
 from searcher.query import make_parser
-
-# BM25F parameters (Whoosh's defaults, also Lucene's).
-BM25_B = 0.75
-BM25_K1 = 1.2
+from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F
 
 
 class TurnIndex:
     """A turn index opened for searching; reopens itself when a newer build is published."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, ranking: RankingConfig = DEFAULT) -> None:
         self.index_dir = Path(index_dir)
+        self.ranking = ranking
         self._open: OpenIndex | None = None
         self._searcher: Searcher | None = None
         self._parser = None
@@ -26,9 +23,9 @@ class TurnIndex:
     def _reopen(self) -> None:
         self.close()
         self._open = open_index(self.index_dir)
-        weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        weighting = TranscriptBM25F(self.ranking)
         self._searcher = self._open.index.searcher(weighting=weighting)
-        self._parser = make_parser(self._open.index.schema)
+        self._parser = make_parser(self._open.index.schema, self.ranking.fields)
 
     def refresh(self) -> None:
         """Catch up with the index: a rebuilt generation, or a sync committed in place."""

@@ -1,0 +1,106 @@
+"""How hits are ranked: BM25F with BM25's idf, field weights, and query-term frequency.
+
+The defaults were chosen on the Cranfield and CISI test collections (benchmarks/relevance.py,
+README: Ranking quality), each collection checked against the other.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from math import log
+
+from whoosh import query as q
+from whoosh.scoring import BM25F
+
+from indexer.analysis import name_analyzer, text_analyzer
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """The free parameters of ranking."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    # Fields a plain query searches, with their weight relative to the turn text. Roles are
+    # left out: "head of … at a robotics factory" would make every "Thank you." by that
+    # speaker a hit for "robots"; role:… and --role search them.
+    fields: dict[str, float] = field(
+        default_factory=lambda: {"text": 1.0, "speaker_name": 0.5, "title": 0.3}
+    )
+    bm25_idf: bool = True
+    query_term_frequency: bool = True
+    # Extra weight for turns with the words of a plain query close together (a sloppy phrase),
+    # and for turns with all of them.
+    proximity: float = 0.0
+    proximity_slop: int = 8
+    all_words: float = 0.0
+
+
+DEFAULT = RankingConfig()
+
+
+class TranscriptBM25F(BM25F):
+    """Whoosh's BM25F, optionally with BM25's idf instead of Whoosh's TF-IDF-style one.
+
+    Whoosh scores with idf = log(N / (df + 1)) + 1, which barely separates common from rare
+    words; BM25's log(1 + (N - df + 0.5) / (df + 0.5)) does.
+    """
+
+    def __init__(self, config: RankingConfig) -> None:
+        super().__init__(B=config.b, K1=config.k1)
+        self.bm25_idf = config.bm25_idf
+
+    def idf(self, searcher, fieldname, text):
+        if not self.bm25_idf:
+            return super().idf(searcher, fieldname, text)
+        n = searcher.doc_count_all()
+        df = searcher.doc_frequency(fieldname, text)
+        return log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+PLAIN_QUERY_RE = re.compile(r'["*~():]|\w\?\w|\b(?:AND|OR|NOT)\b')
+
+
+def add_closeness(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
+    """For a plain query of several words, reward turns with all of them, or close together."""
+    if (not config.proximity and not config.all_words) or PLAIN_QUERY_RE.search(text):
+        return parsed
+    stems = list(dict.fromkeys(t.text for t in text_analyzer()(text)))
+    if len(stems) < 2:
+        return parsed
+    extra: list[q.Query] = []
+    if config.proximity:
+        extra.append(q.Phrase("text", stems, slop=config.proximity_slop, boost=config.proximity))
+    if config.all_words:
+        extra.append(q.And([q.Term("text", s) for s in stems], boost=config.all_words))
+    if isinstance(parsed, q.AndNot):
+        return parsed
+    return q.Or([parsed, *extra])
+
+
+def weight_query_terms(parsed: q.Query, text: str) -> q.Query:
+    """Boost each term by how often the user's query repeats it.
+
+    Whoosh's parser keeps one copy of a repeated word, so "fast flow … flow" weighs "flow"
+    like any other word; BM25 counts query-term frequency.
+    """
+    stems = Counter(t.text for t in text_analyzer()(text))
+    words = Counter(t.text for t in name_analyzer()(text))
+    if max(stems.values(), default=1) < 2 and max(words.values(), default=1) < 2:
+        return parsed
+
+    def boost(node: q.Query) -> q.Query:
+        if isinstance(node, q.Term):
+            counts = words if node.fieldname == "speaker_name" else stems
+            times = counts.get(node.text, 1)
+            if times > 1:
+                node = node.copy()
+                node.boost *= times
+            return node
+        if isinstance(node, q.Or | q.And):
+            return type(node)([boost(c) for c in node.subqueries], boost=node.boost)
+        if isinstance(node, q.AndNot):
+            return q.AndNot(boost(node.a), node.b)
+        return node
+
+    return boost(parsed)
