@@ -40,3 +40,7 @@ class IndexLockedError(RemarksError):
 
 class AddError(RemarksError):
     """A file given to `remarks add` cannot be added to the corpus."""
+
+
+class UnknownTranscriptError(RemarksError):
+    """A transcript id that is not in the index."""

@@ -105,6 +105,12 @@ def answer_to(index: TurnIndex, turn: TurnRecord) -> TurnRecord | None:
     return None
 
 
+def transcript_turns(index: TurnIndex, transcript: str) -> list[TurnRecord]:
+    """Return every turn of a transcript in order (empty if there is no such transcript)."""
+    hits = index.searcher.search(q.Term("transcript", transcript), limit=None, sortedby="seq")
+    return [record_from_fields(hit.fields()) for hit in hits]
+
+
 def _turns_between(index: TurnIndex, transcript: str, first: int, last: int) -> list[TurnRecord]:
     span = q.And([q.Term("transcript", transcript), q.NumericRange("seq", first, last)])
     hits = index.searcher.search(span, limit=None, sortedby="seq")

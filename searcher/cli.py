@@ -293,6 +293,27 @@ def topics_command(
     _stdout().print(table)
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (local only by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+) -> None:
+    """Serve a search page and a JSON API at http://HOST:PORT (read-only)."""
+    import uvicorn
+
+    from searcher.web import create_app
+
+    if live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=False))
+    TurnIndex(index).close()  # fail here, with a clear message, if the index cannot be read
+    sys.stderr.write(f"Serving {index} at http://{host}:{port}/ (Ctrl+C to stop)\n")
+    uvicorn.run(create_app(index), host=host, port=port, log_level="warning")
+
+
 @app.command("stats")
 def stats_command(
     index: IndexOption = Path("index"),

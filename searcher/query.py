@@ -28,6 +28,8 @@ MAX_QUERY_CHARS = 1000
 FIELD_ALIASES = {"speaker_name": ["speaker", "who"], "topics": ["topic"], "turn_id": ["turn"]}
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s.,;:!)\"']|$)")
+EARLIEST = datetime(1, 1, 1)
+LATEST = datetime(9999, 12, 31, 23, 59, 59)
 DATE_BOUND_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
 
 
@@ -134,8 +136,9 @@ def make_filter(filters: Filters) -> q.Query | None:
         value = filters.transcript.strip()
         parts.append(q.Or([q.Term("transcript", value), q.Wildcard("transcript", f"*{value}*")]))
     if filters.since or filters.until:
-        start = date_bound(filters.since, "since", end=False) if filters.since else None
-        end = date_bound(filters.until, "until", end=True) if filters.until else None
+        # Whoosh's open-ended date ranges match everything: always give both bounds.
+        start = date_bound(filters.since, "since", end=False) if filters.since else EARLIEST
+        end = date_bound(filters.until, "until", end=True) if filters.until else LATEST
         parts.append(q.DateRange("date", start, end))
     if not parts:
         return None

@@ -88,6 +88,17 @@ def search(
     if parsed is q.NullQuery and filter_query is None:
         return SearchResult(text, 0, page, limit, [], None)
     no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
+    if filter_query is not None and _matches_nothing(searcher, filter_query):
+        # Whoosh reads a filter that allows no turn as no filter at all.
+        return SearchResult(
+            text,
+            0,
+            page,
+            limit,
+            [],
+            suggest(searcher, text) if text else None,
+            _no_facets() if facets else None,
+        )
     if no_query and filters.topic:
         ranking = topic_query(index, filters.topic)
         others = make_filter(dataclasses.replace(filters, topic=None))
@@ -119,6 +130,14 @@ def search(
     suggestion = suggest(searcher, text) if text else None
     counts = facet_counts(searcher.reader(), results.results.docs()) if facets else None
     return SearchResult(text, total, page, limit, hits, suggestion, counts)
+
+
+def _matches_nothing(searcher, query: q.Query) -> bool:
+    return next(iter(searcher.docs_for_query(query)), None) is None
+
+
+def _no_facets() -> dict[str, dict[str, int]]:
+    return {"speaker": {}, "role": {}, "topic": {}, "year": {}}
 
 
 def _term_weights(parsed: q.Query, searcher) -> dict[str, float]:

@@ -79,6 +79,16 @@ def test_date_filters(turns, since, until, years):
         assert {hit.date[:7] for hit in result.hits} == {"2017-12"}
 
 
+def test_open_ended_date_ranges_exclude(turns):
+    since = search(turns, "robots", Filters(since="2019"), limit=100)
+    until = search(turns, "robots", Filters(until="2018"), limit=100)
+    everything = search(turns, "robots", limit=100)
+    assert since.total and until.total
+    assert all(h.date >= "2019" for h in since.hits)
+    assert all(h.date < "2019" for h in until.hits)
+    assert since.total + until.total == everything.total
+
+
 def test_bad_date_names_the_option_and_the_format(turns):
     with pytest.raises(UsageError) as err:
         search(turns, "robots", Filters(since="last week"))

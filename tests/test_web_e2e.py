@@ -1,0 +1,89 @@
+"""End to end in headless Chromium: search, filter by speaker, open a hit in its transcript."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from indexer.build import index_corpus
+from searcher.web import create_app
+from tests.conftest import CORPUS, SEED_NAME
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name in (SEED_NAME, "topics.toml", "speakers.toml"):
+        shutil.copy(CORPUS / name, corpus)
+    index_corpus(corpus, folder / "index")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(folder / "index"), host="127.0.0.1", port=port, log_level="warning"
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+def test_search_filter_open_hit(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(server + "/")
+        page.fill("input[name=q]", "chessboxing")
+        page.press("input[name=q]", "Enter")
+        expect(page.locator("#total")).to_have_text("4 turns match · page 1")
+        expect(page.locator("mark").first).to_have_text("Chessboxing")
+        assert "q=chessboxing" in page.url
+
+        page.click("ul[data-facet=speaker] a:has-text('Amina Akhmadulina')")
+        expect(page.locator("#total")).to_have_text("2 turns match · page 1")
+        speakers = page.locator("article.hit h2 a.open").all_inner_texts()
+        assert speakers == ["Amina Akhmadulina", "Amina Akhmadulina"]
+        assert "speaker=Amina+Akhmadulina" in page.url
+
+        page.locator("article.hit a.open").first.click()
+        focus = page.locator(".turn.focus")
+        expect(focus).to_have_count(1)
+        expect(focus.locator(".who")).to_have_text("Amina Akhmadulina")
+        assert page.url.endswith(f"#{focus.get_attribute('id')}")
+        expect(page.locator(".turn.in-exchange").first).to_be_visible()
+
+        page.goto(server + "/?q=chessboxing")
+        shot = tmp_path / "search-page.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("REMARKS_SCREENSHOT"):
+            shutil.copy(shot, os.environ["REMARKS_SCREENSHOT"])
+        browser.close()
