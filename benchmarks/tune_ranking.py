@@ -3,8 +3,9 @@
     python -m benchmarks.tune_ranking [--tune cranfield] [--check cisi]
 
 Stage by stage, each stage keeping the best value of the last: idf and query-term frequency,
-the stop list (index time; or fixed with --stop-list), k1 and b, the title weight, and
-bonuses for query words found close together (a sloppy phrase) or all together. Every
+dropping function words from long questions, the stop list (index time; or fixed with
+--stop-list), k1 and b, the title weight, and bonuses for query words found close together
+(a sloppy phrase) or all together. Every
 configuration is scored on both collections and on the judged transcript queries
 (tests/relevance) in the same run; the choice is made on `--tune` only, and the table shows
 what it does on the others. Saves benchmarks/results/tuning-<tune>.json.
@@ -39,6 +40,7 @@ STOP_LISTS = {"lucene": analysis.STOP_WORDS, "extended": EXTENDED_STOP_WORDS, "n
 
 def build(collection, stop_list: str, folder: Path) -> Path:
     analysis.STOP_WORDS = STOP_LISTS[stop_list]
+    analysis.text_analyzer.cache_clear()
     if collection.name == "transcripts":
         from indexer.build import index_corpus
 
@@ -103,6 +105,11 @@ def main() -> None:
         for i, f in itertools.product([False, True], [False, True])
     ]
     config, _ = run_stage("idf/qtf", candidates, by_stop[stops[0]])
+
+    candidates = [
+        (f"long_query_words={n}", replace(config, long_query_words=n)) for n in (0, 6, 8, 12)
+    ]
+    config, _ = run_stage("questions", candidates, by_stop[stops[0]])
 
     best_stop, best_key = stops[0], None
     for stop in stops:

@@ -1,16 +1,32 @@
 """The text analyzer, shared by indexing and querying: tokens with offsets → lower case →
 typographic and accent folding → stop words → NLTK Snowball stems (memoised).
 
+It is the pipeline `RegexTokenizer | LowercaseFilter | FoldFilter | StopFilter | StemFilter`
+(`pipeline_analyzer()`, kept as the reference), run as one loop (`TextAnalyzer`): the same
+tokens, positions and offsets without a generator per stage, which makes indexing faster.
+
 Whoosh pickles the analyzer into the index by reference to this module, so the names here are
 part of the index format: renaming them requires `ANALYZER_VERSION` to change.
 """
 
+import json
+import os
+import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Words joined by an apostrophe stay one token ("don’t", "Russia’s"); hyphens and dashes split.
 TOKEN_PATTERN = r"\w+(?:['’ʼ`]\w+)*"
@@ -62,10 +78,48 @@ def _english_stemmer():
     return SnowballStemmer("english")
 
 
-@lru_cache(maxsize=1 << 18)
+# Stems computed so far, and stem tables saved with indexes (word → stem) not yet read. A
+# search looks its words up in its index's table and imports NLTK (slow) only for a word
+# the index has never seen.
+_STEMS: dict[str, str] = {}
+_PENDING_TABLES: list[Path] = []
+STEM_TABLE = "stems.json"
+
+
 def stem(word: str) -> str:
     """Return the Snowball (Porter2) English stem of a lower-cased word."""
-    return _english_stemmer().stem(word)
+    found = _STEMS.get(word)
+    if found is None:
+        while _PENDING_TABLES:
+            _read_table(_PENDING_TABLES.pop())
+            found = _STEMS.get(word)
+            if found is not None:
+                return found
+        found = _STEMS[word] = _english_stemmer().stem(word)
+    return found
+
+
+def use_stem_table(folder: Path) -> None:
+    """Read the stem table saved in `folder` before any word needs NLTK."""
+    _PENDING_TABLES.append(folder / STEM_TABLE)
+
+
+def save_stem_table(folder: Path) -> None:
+    """Save every stem computed or read so far (with the folder's old table) into `folder`."""
+    _read_table(folder / STEM_TABLE)
+    tmp = folder / (STEM_TABLE + ".tmp")
+    tmp.write_text(json.dumps(_STEMS, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, folder / STEM_TABLE)
+
+
+def _read_table(path: Path) -> None:
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(table, dict):
+        for word, stemmed in table.items():
+            _STEMS.setdefault(word, stemmed)
 
 
 class FoldFilter(Filter):
@@ -77,22 +131,102 @@ class FoldFilter(Filter):
             yield t
 
 
-def text_analyzer():
+TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=1 << 18)
+def _normal(raw: str) -> str:
+    return fold(raw.lower())
+
+
+class TextAnalyzer(Analyzer):
+    """Tokenise, lower-case, fold, drop stop words and stem in one pass.
+
+    Equivalent to `pipeline_analyzer()` for every option Whoosh passes (positions, character
+    offsets, keeping stopped tokens, no_morph for spelling, tokenize=False).
+    """
+
+    def __init__(self, stoplist=STOP_WORDS, stemming: bool = True) -> None:
+        self.stoplist = frozenset(stoplist)
+        self.stemming = stemming
+
+    def has_morph(self) -> bool:
+        return self.stemming
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        no_morph=False,
+        **kwargs,
+    ):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stoplist = self.stoplist
+        stemming = self.stemming and not no_morph
+        if not tokenize:
+            matches = [(value, start_pos, start_char, start_char + len(value))]
+        else:
+            matches = (
+                (m.group(0), start_pos + i, start_char + m.start(), start_char + m.end())
+                for i, m in enumerate(TOKEN_RE.finditer(value))
+            )
+        renumbered = None
+        for raw, pos, startchar, endchar in matches:
+            word = _normal(raw)
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = raw
+            if chars:
+                t.startchar, t.endchar = startchar, endchar
+            if word in stoplist:
+                if removestops:
+                    continue
+                t.stopped = True
+                t.text = word
+                if positions:
+                    t.pos = pos
+                yield t
+                continue
+            t.stopped = False
+            t.text = stem(word) if stemming else word
+            if positions:
+                renumbered = pos if renumbered is None else renumbered + 1
+                t.pos = renumbered
+            yield t
+
+
+@lru_cache(maxsize=1)
+def text_analyzer() -> TextAnalyzer:
     """Return the analyzer for turn text, titles and roles."""
+    return TextAnalyzer(STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def name_analyzer() -> TextAnalyzer:
+    """Return the analyzer for speaker names: folded words, no stemming, no stop words."""
+    return TextAnalyzer((), stemming=False)
+
+
+def pipeline_analyzer(stoplist=STOP_WORDS):
+    """Return the same analysis as a Whoosh filter pipeline (the reference for tests)."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
         | FoldFilter()
-        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | StopFilter(stoplist=stoplist, minsize=1)
         | StemFilter(stemfn=stem, cachesize=None)
     )
 
 
-def name_analyzer():
-    """Return the analyzer for speaker names: folded words, no stemming, no stop words."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter()
-
-
 def analyze(text: str) -> list[str]:
     """Return the index terms of a text, as the text analyzer produces them."""
-    return [t.text for t in text_analyzer()(text)]
+    stoplist = text_analyzer().stoplist
+    words = (_normal(m.group(0)) for m in TOKEN_RE.finditer(text))
+    return [stem(w) for w in words if w not in stoplist]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.analysis import save_stem_table
 from indexer.annotate import annotate
 from indexer.documents import turn_documents
 from indexer.errors import CorpusError, IndexUnreadableError, RemarksError
@@ -36,6 +37,9 @@ from indexer.store import (
     write_meta,
 )
 from indexer.topics import Taxonomy, load_taxonomy
+from indexer.whoosh_fixes import apply as apply_whoosh_fixes
+
+apply_whoosh_fixes()
 
 Progress = Callable[[int, int, Path], None]
 WRITER_MEMORY_MB = 256
@@ -171,6 +175,7 @@ def _rebuild(context: _Context, index_dir: Path, files: list[SourceFile]) -> Ind
         _count(ix, report)
         created = datetime.now().isoformat(timespec="seconds")
         write_meta(gen, {"created": created, **context.meta()})
+        save_stem_table(gen)
         publish(index_dir, gen)
     except BaseException:
         discard(gen)
@@ -223,6 +228,8 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
             raise
     _count(ix, report)
     ix.close()
+    if changes:
+        save_stem_table(opened.path)
     if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
         write_meta(opened.path, {**read_meta(opened.path), **context.meta()})
     return report

@@ -5,7 +5,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,8 +19,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from indexer.adding import add_transcripts
-from indexer.build import IndexReport, index_corpus
 from indexer.errors import RemarksError
 from indexer.store import live_generation
 from searcher.browse import answer_to, index_stats, list_speakers, show_turn
@@ -29,6 +27,12 @@ from searcher.query import Filters
 from searcher.search import SearchResult, search
 from searcher.session import TurnIndex
 from searcher.topics import list_topics
+
+if TYPE_CHECKING:
+    from indexer.build import IndexReport
+
+# The indexer (and Whoosh's writing code) is imported only by the commands that write, so a
+# search starts fast.
 
 
 class OutputFormat(StrEnum):
@@ -97,6 +101,8 @@ def _print_json(data) -> None:
 
 
 def _build(corpus: Path, index: Path, quiet: bool, rebuild: bool = False, wait: float = 30.0):
+    from indexer.build import index_corpus
+
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
         return index_corpus(corpus, index, rebuild=rebuild, wait=wait)
@@ -118,7 +124,7 @@ def _build(corpus: Path, index: Path, quiet: bool, rebuild: bool = False, wait: 
         return index_corpus(corpus, index, rebuild=rebuild, on_progress=on_progress, wait=wait)
 
 
-def _report_problems(report: IndexReport) -> None:
+def _report_problems(report: "IndexReport") -> None:
     for notice in report.warnings:
         sys.stderr.write(f"Warning: {notice.path}: {notice.warning}.\n")
     for failure in report.failed:
@@ -130,7 +136,7 @@ def _report_problems(report: IndexReport) -> None:
         )
 
 
-def _render_report(report: IndexReport, output: OutputFormat, quiet: bool) -> None:
+def _render_report(report: "IndexReport", output: OutputFormat, quiet: bool) -> None:
     if output is OutputFormat.json:
         _print_json(report.to_json())
     elif not quiet:
@@ -180,6 +186,8 @@ def add_command(
     quiet: QuietOption = False,
 ) -> None:
     """Copy transcripts into the corpus folder and index them."""
+    from indexer.adding import add_transcripts
+
     added = add_transcripts(files, corpus, force=force)
     if output is OutputFormat.text and not quiet:
         for item in added:

@@ -34,6 +34,9 @@ class RankingConfig:
     proximity: float = 0.0
     proximity_slop: int = 8
     all_words: float = 0.0
+    # A long question ("What problems are there in making up descriptive titles?") loses its
+    # function words; a short query keeps every word ("your successor", "US sanctions").
+    long_query_words: int = 8
 
 
 DEFAULT = RankingConfig()
@@ -76,6 +79,50 @@ def add_closeness(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
     if isinstance(parsed, q.AndNot):
         return parsed
     return q.Or([parsed, *extra])
+
+
+# Function words dropped from long natural-language queries (the index keeps them, so a
+# phrase or a short query can still use them).
+QUERY_STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves""".split()
+)
+
+
+def drop_function_words(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
+    """Drop function words from a long plain query, keeping at least one word."""
+    if not config.long_query_words or PLAIN_QUERY_RE.search(text):
+        return parsed
+    words = [t.text for t in name_analyzer()(text)]
+    if len(words) < config.long_query_words:
+        return parsed
+    stopped = {w for w in words if w in QUERY_STOP_WORDS}
+    if not stopped or stopped >= set(words):
+        return parsed
+    stopped_stems = {stem for w in stopped for stem in (t.text for t in text_analyzer()(w))}
+    stopped_stems -= {t.text for w in set(words) - stopped for t in text_analyzer()(w)}
+
+    def keep(node: q.Query) -> bool:
+        if not isinstance(node, q.Term):
+            return True
+        drop = stopped if node.fieldname == "speaker_name" else stopped_stems
+        return node.text not in drop
+
+    def prune(node: q.Query) -> q.Query:
+        if isinstance(node, q.Or):
+            kept = [prune(c) for c in node.subqueries if keep(c)]
+            kept = [c for c in kept if c is not q.NullQuery]
+            return q.Or(kept, boost=node.boost) if kept else q.NullQuery
+        return node
+
+    pruned = prune(parsed)
+    return parsed if pruned is q.NullQuery else pruned
 
 
 def weight_query_terms(parsed: q.Query, text: str) -> q.Query:

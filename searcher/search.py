@@ -12,7 +12,7 @@ from indexer.errors import UsageError
 from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
 from searcher.query import Filters, clean_query, make_filter, parse_query
-from searcher.ranking import add_closeness, weight_query_terms
+from searcher.ranking import add_closeness, drop_function_words, weight_query_terms
 from searcher.session import TurnIndex
 from searcher.snippets import Snippet, make_snippet
 from searcher.spelling import suggest
@@ -79,6 +79,8 @@ def search(
         raise UsageError(f"--page {page} is out of range.", "Pages are numbered from 1.")
     text = clean_query(query)
     parsed = parse_query(index.parser, text)
+    if parsed is not q.NullQuery:
+        parsed = drop_function_words(parsed, text, index.ranking)
     if index.ranking.query_term_frequency and parsed is not q.NullQuery:
         parsed = weight_query_terms(parsed, text)
     if parsed is not q.NullQuery:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from whoosh.searching import Searcher
 
+from indexer.analysis import use_stem_table
 from indexer.store import OpenIndex, live_generation, open_index
 from searcher.query import make_parser
 from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F
@@ -23,6 +24,7 @@ class TurnIndex:
     def _reopen(self) -> None:
         self.close()
         self._open = open_index(self.index_dir)
+        use_stem_table(self._open.path)
         weighting = TranscriptBM25F(self.ranking)
         self._searcher = self._open.index.searcher(weighting=weighting)
         self._parser = make_parser(self._open.index.schema, self.ranking.fields)

@@ -40,3 +40,45 @@ def test_character_offsets_point_at_the_surface_words():
 
 def test_name_analyzer_keeps_whole_words():
     assert [t.text for t in name_analyzer()("Alexei Teksler")] == ["alexei", "teksler"]
+
+
+def test_one_pass_analyzer_equals_the_filter_pipeline():
+    from indexer.analysis import pipeline_analyzer
+    from tests.conftest import CORPUS
+
+    options = [
+        {},
+        {"positions": True, "chars": True},
+        {"positions": True, "removestops": False},
+        {"positions": True, "no_morph": True},
+        {"tokenize": False},
+    ]
+    for path in sorted(CORPUS.glob("*.txt"))[:8]:
+        text = path.read_text(encoding="utf-8")
+        for kw in options:
+            fused = [
+                (t.text, t.stopped, getattr(t, "pos", 0), getattr(t, "startchar", 0))
+                for t in text_analyzer()(text, **kw)
+            ]
+            reference = [
+                (t.text, t.stopped, getattr(t, "pos", 0), getattr(t, "startchar", 0))
+                for t in pipeline_analyzer()(text, **kw)
+            ]
+            assert fused == reference, (path.name, kw)
+
+
+def test_a_search_process_stems_from_the_index_table_without_nltk(bundled_index):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = (
+        "import sys; from pathlib import Path; from searcher.session import TurnIndex; "
+        "from searcher.search import search; "
+        f"t = TurnIndex(Path({str(bundled_index)!r})); r = search(t, 'robots in industry'); "
+        "print(r.total, 'nltk' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    total, nltk_loaded = out.stdout.split()
+    assert int(total) > 0 and nltk_loaded == "False", out.stderr

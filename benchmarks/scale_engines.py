@@ -1,0 +1,161 @@
+"""The engines of benchmarks/scale.py: one build and one search function each.
+
+Each runs in its own process (see scale.CHILD) on a folder holding `corpus/` (transcript
+files), `turns.jsonl` (the same turns, parsed) and `queries.json`.
+"""
+
+import json
+import re
+import sqlite3
+import time
+from datetime import datetime
+from pathlib import Path
+
+WORD_RE = re.compile(r"\w+")
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _queries(folder: Path) -> list:
+    return json.loads((Path(folder) / "queries.json").read_text())
+
+
+def _turns(folder: Path):
+    for line in (Path(folder) / "turns.jsonl").open(encoding="utf-8"):
+        yield json.loads(line)
+
+
+# remarks: the real code paths, `remarks index` and `remarks search`.
+
+
+def build_remarks(folder: str) -> dict:
+    from indexer.build import index_corpus
+
+    folder = Path(folder)
+    report = index_corpus(folder / "corpus", folder / "remarks")
+    return {"turns": report.turns, "index_bytes": _size(folder / "remarks")}
+
+
+def search_remarks(folder: str) -> dict:
+    from searcher.query import Filters
+    from searcher.search import search
+    from searcher.session import TurnIndex
+
+    latencies = []
+    with TurnIndex(Path(folder) / "remarks") as turns:
+        for text, filters in _queries(folder):
+            started = time.perf_counter()
+            result = search(turns, text, Filters(**filters), limit=10)
+            _ = [h.snippet for h in result.hits]
+            latencies.append((time.perf_counter() - started) * 1000)
+    return {"latencies_ms": latencies}
+
+
+# Stock Whoosh: StemmingAnalyzer, default settings, one writer, its own highlighter.
+
+
+def build_whoosh_stock(folder: str) -> dict:
+    from whoosh import index
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.fields import DATETIME, ID, TEXT, Schema
+
+    folder = Path(folder)
+    target = folder / "whoosh-stock"
+    target.mkdir()
+    schema = Schema(
+        speaker=ID(stored=True),
+        speaker_t=TEXT(),
+        title=TEXT(stored=True),
+        date=DATETIME(stored=True),
+        text=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+    )
+    ix = index.create_in(str(target), schema)
+    n = 0
+    with ix.writer() as w:
+        for turn in _turns(folder):
+            w.add_document(
+                speaker=turn["speaker"],
+                speaker_t=turn["speaker"],
+                title=turn["title"],
+                date=_date(turn["date"]),
+                text=turn["text"],
+            )
+            n += 1
+    return {"turns": n, "index_bytes": _size(target)}
+
+
+def search_whoosh_stock(folder: str) -> dict:
+    from whoosh import index
+    from whoosh import query as q
+    from whoosh.qparser import OrGroup, QueryParser
+
+    ix = index.open_dir(str(Path(folder) / "whoosh-stock"))
+    parser = QueryParser("text", ix.schema, group=OrGroup)
+    latencies = []
+    with ix.searcher() as s:
+        for text, filters in _queries(folder):
+            started = time.perf_counter()
+            parts = []
+            if "speaker" in filters:
+                parts.append(q.Term("speaker_t", filters["speaker"]))
+            if "since" in filters:
+                parts.append(
+                    q.DateRange(
+                        "date",
+                        datetime(int(filters["since"]), 1, 1),
+                        datetime(int(filters["until"]), 12, 31),
+                    )
+                )
+            hits = s.search(parser.parse(text), limit=10, filter=q.And(parts) if parts else None)
+            _ = [h.highlights("text") for h in hits]
+            latencies.append((time.perf_counter() - started) * 1000)
+    return {"latencies_ms": latencies}
+
+
+def _date(text: str):
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# SQLite FTS5: porter unicode61, bm25(), snippet().
+
+
+def build_sqlite_fts5(folder: str) -> dict:
+    folder = Path(folder)
+    target = folder / "sqlite-fts5"
+    target.mkdir()
+    db = sqlite3.connect(target / "fts.db")
+    db.execute(
+        "CREATE VIRTUAL TABLE d USING fts5(speaker, title, text, date UNINDEXED, "
+        "tokenize='porter unicode61')"
+    )
+    rows = [(t["speaker"], t["title"], t["text"], t["date"]) for t in _turns(folder)]
+    db.executemany("INSERT INTO d VALUES (?, ?, ?, ?)", rows)
+    db.commit()
+    db.close()
+    return {"turns": len(rows), "index_bytes": _size(target)}
+
+
+def search_sqlite_fts5(folder: str) -> dict:
+    db = sqlite3.connect(Path(folder) / "sqlite-fts5" / "fts.db")
+    latencies = []
+    for text, filters in _queries(folder):
+        started = time.perf_counter()
+        if text.startswith('"'):
+            match = f"text: {text}"
+        else:
+            match = "text: (" + " OR ".join(f'"{w}"' for w in WORD_RE.findall(text)) + ")"
+        if "speaker" in filters:
+            match = f"({match}) AND speaker: {filters['speaker']}"
+        sql = "SELECT speaker, snippet(d, 2, '[', ']', '…', 24) FROM d WHERE d MATCH ?"
+        params: list = [match]
+        if "since" in filters:
+            sql += " AND date BETWEEN ? AND ?"
+            params += [f"{filters['since']}-01-01", f"{filters['until']}-12-31"]
+        db.execute(sql + " ORDER BY bm25(d) LIMIT 10", params).fetchall()
+        latencies.append((time.perf_counter() - started) * 1000)
+    return {"latencies_ms": latencies}
