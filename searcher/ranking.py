@@ -19,13 +19,13 @@ from indexer.analysis import name_analyzer, text_analyzer
 class RankingConfig:
     """The free parameters of ranking."""
 
-    k1: float = 1.2
+    k1: float = 1.6
     b: float = 0.75
     # Fields a plain query searches, with their weight relative to the turn text. Roles are
     # left out: "head of … at a robotics factory" would make every "Thank you." by that
     # speaker a hit for "robots"; role:… and --role search them.
     fields: dict[str, float] = field(
-        default_factory=lambda: {"text": 1.0, "speaker_name": 0.5, "title": 0.3}
+        default_factory=lambda: {"text": 1.0, "speaker_name": 0.5, "title": 0.6}
     )
     bm25_idf: bool = True
     query_term_frequency: bool = True
@@ -33,7 +33,7 @@ class RankingConfig:
     # and for turns with all of them.
     proximity: float = 0.0
     proximity_slop: int = 8
-    all_words: float = 0.0
+    all_words: float = 0.5
     # A long question ("What problems are there in making up descriptive titles?") loses its
     # function words; a short query keeps every word ("your successor", "US sanctions").
     long_query_words: int = 8
@@ -65,10 +65,15 @@ PLAIN_QUERY_RE = re.compile(r'["*~():]|\w\?\w|\b(?:AND|OR|NOT)\b')
 
 
 def add_closeness(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
-    """For a plain query of several words, reward turns with all of them, or close together."""
+    """For a plain query of several words, reward turns with all of its content words (not
+    "who", "will", "your"…), or with its words close together."""
     if (not config.proximity and not config.all_words) or PLAIN_QUERY_RE.search(text):
         return parsed
-    stems = list(dict.fromkeys(t.text for t in text_analyzer()(text)))
+    if isinstance(parsed, q.AndNot):
+        return parsed
+    words = [t.text for t in name_analyzer()(text)]
+    content = [w for w in dict.fromkeys(words) if w not in QUERY_STOP_WORDS]
+    stems = list(dict.fromkeys(s for w in content for s in (t.text for t in text_analyzer()(w))))
     if len(stems) < 2:
         return parsed
     extra: list[q.Query] = []
@@ -76,8 +81,6 @@ def add_closeness(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
         extra.append(q.Phrase("text", stems, slop=config.proximity_slop, boost=config.proximity))
     if config.all_words:
         extra.append(q.And([q.Term("text", s) for s in stems], boost=config.all_words))
-    if isinstance(parsed, q.AndNot):
-        return parsed
     return q.Or([parsed, *extra])
 
 
