@@ -13,6 +13,7 @@ import json
 import os
 import re
 import unicodedata
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,12 +83,16 @@ def _english_stemmer():
 # search looks its words up in its index's table and imports NLTK (slow) only for a word
 # the index has never seen.
 _STEMS: dict[str, str] = {}
+_TABLE_WORDS: set[str] = set()
 _PENDING_TABLES: list[Path] = []
+_RECORDED: set[str] | None = None  # words stemmed while indexing, for the table
 STEM_TABLE = "stems.json"
 
 
 def stem(word: str) -> str:
     """Return the Snowball (Porter2) English stem of a lower-cased word."""
+    if _RECORDED is not None:
+        _RECORDED.add(word)
     found = _STEMS.get(word)
     if found is None:
         while _PENDING_TABLES:
@@ -104,11 +109,29 @@ def use_stem_table(folder: Path) -> None:
     _PENDING_TABLES.append(folder / STEM_TABLE)
 
 
-def save_stem_table(folder: Path) -> None:
-    """Save every stem computed or read so far (with the folder's old table) into `folder`."""
-    _read_table(folder / STEM_TABLE)
+@contextmanager
+def recording_stems():
+    """Within the block, remember every word stemmed (the words being indexed)."""
+    global _RECORDED
+    outer, _RECORDED = _RECORDED, set()
+    try:
+        yield _RECORDED
+    finally:
+        words = _RECORDED
+        _RECORDED = outer
+        if outer is not None:
+            outer.update(words)
+
+
+def save_stem_table(folder: Path, words: set[str]) -> None:
+    """Add the stems of `words` (the words just indexed) to the table saved in `folder`."""
+    try:
+        table = json.loads((folder / STEM_TABLE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        table = {}
+    table.update({w: _STEMS[w] for w in words if w in _STEMS})
     tmp = folder / (STEM_TABLE + ".tmp")
-    tmp.write_text(json.dumps(_STEMS, separators=(",", ":")), encoding="utf-8")
+    tmp.write_text(json.dumps(table, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, folder / STEM_TABLE)
 
 
@@ -120,6 +143,14 @@ def _read_table(path: Path) -> None:
     if isinstance(table, dict):
         for word, stemmed in table.items():
             _STEMS.setdefault(word, stemmed)
+        _TABLE_WORDS.update(table)
+
+
+def indexed_words() -> set[str]:
+    """Return the words of the indexes whose stem tables were read (for spelling)."""
+    while _PENDING_TABLES:
+        _read_table(_PENDING_TABLES.pop())
+    return _TABLE_WORDS
 
 
 class FoldFilter(Filter):
@@ -170,15 +201,12 @@ class TextAnalyzer(Analyzer):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         stoplist = self.stoplist
         stemming = self.stemming and not no_morph
-        if not tokenize:
-            matches = [(value, start_pos, start_char, start_char + len(value))]
+        if tokenize:
+            spans = _spans(value, start_pos, start_char)
         else:
-            matches = (
-                (m.group(0), start_pos + i, start_char + m.start(), start_char + m.end())
-                for i, m in enumerate(TOKEN_RE.finditer(value))
-            )
+            spans = [(value, start_pos, start_char, start_char + len(value))]
         renumbered = None
-        for raw, pos, startchar, endchar in matches:
+        for raw, pos, startchar, endchar in spans:
             word = _normal(raw)
             t.boost = 1.0
             if keeporiginal:
@@ -200,6 +228,12 @@ class TextAnalyzer(Analyzer):
                 renumbered = pos if renumbered is None else renumbered + 1
                 t.pos = renumbered
             yield t
+
+
+def _spans(value: str, start_pos: int, start_char: int):
+    for i, m in enumerate(TOKEN_RE.finditer(value), start_pos):
+        start, end = m.span()
+        yield m.group(), i, start_char + start, start_char + end
 
 
 @lru_cache(maxsize=1)

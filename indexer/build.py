@@ -10,13 +10,13 @@ reported and skipped, and what the index already held for it stays searchable.
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.analysis import save_stem_table
+from indexer.analysis import recording_stems, save_stem_table
 from indexer.annotate import annotate
 from indexer.documents import turn_documents
 from indexer.errors import CorpusError, IndexUnreadableError, RemarksError
@@ -114,7 +114,8 @@ def index_corpus(
             "Put transcripts in it (see README: Adding transcripts), or pass --corpus PATH.",
         )
     context = _Context(corpus, load_taxonomy(corpus), load_speakers(corpus), on_progress)
-    with IndexLock(index_dir, wait):
+    with IndexLock(index_dir, wait), recording_stems() as words:
+        context = replace(context, words=words)
         discard_unfinished(index_dir)
         reason = "" if rebuild else _why_rebuild(index_dir, context)
         if rebuild or reason:
@@ -132,6 +133,7 @@ class _Context:
     taxonomy: Taxonomy
     speakers: SpeakerBook
     on_progress: Progress | None
+    words: set[str] = field(default_factory=set)
 
     def meta(self) -> dict:
         return {
@@ -175,7 +177,7 @@ def _rebuild(context: _Context, index_dir: Path, files: list[SourceFile]) -> Ind
         _count(ix, report)
         created = datetime.now().isoformat(timespec="seconds")
         write_meta(gen, {"created": created, **context.meta()})
-        save_stem_table(gen)
+        save_stem_table(gen, context.words)
         publish(index_dir, gen)
     except BaseException:
         discard(gen)
@@ -228,8 +230,8 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
             raise
     _count(ix, report)
     ix.close()
-    if changes:
-        save_stem_table(opened.path)
+    if changes or report.retagged:
+        save_stem_table(opened.path, context.words)
     if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
         write_meta(opened.path, {**read_meta(opened.path), **context.meta()})
     return report

@@ -5,7 +5,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, 
 
 from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
 
@@ -26,7 +26,7 @@ def make_schema() -> Schema:
         topic_list=COLUMN(VarBytesColumn()),
         exchange=ID(stored=True),
         exchange_span=STORED(),
-        text=TEXT(analyzer=text, stored=True, phrase=True, chars=True, spelling=True),
+        text=TEXT(analyzer=text, stored=True, phrase=True, chars=True),
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),

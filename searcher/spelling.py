@@ -1,37 +1,37 @@
 """'Did you mean': corrections for query words the index has never seen.
 
-Suggestions come from the unstemmed words of the turn text (Whoosh's `spell_text` field), not
-from the stemmed index terms, so they are real words a user would type.
+Candidates are the surface words of the indexed text (the words of the stem table saved with
+the index), within one edit for short words and two for longer ones, the nearest first and,
+among equals, the one in most turns.
 """
 
 import re
 
-from indexer.analysis import STOP_WORDS, fold
+from whoosh.support.levenshtein import distance
+
+from indexer.analysis import STOP_WORDS, fold, indexed_words, stem
 
 WORD_RE = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’]*)(?![\w*?~:])")
-SPELL_FIELD = "spell_text"
+OPERATORS = ("AND", "OR", "NOT")
 
 
 def suggest(searcher, query: str) -> str | None:
     """Return the query with unknown words corrected, or None if nothing needs correcting."""
     reader = searcher.reader()
-    if SPELL_FIELD not in reader.schema:
+    vocabulary = indexed_words()
+    if not vocabulary:
         return None
-    corrector = None
     changed = False
     pieces = []
     last = 0
     for m in WORD_RE.finditer(query):
         word = m.group(1)
         key = fold(word.lower())
-        if _known(reader, key) or word in ("AND", "OR", "NOT"):
+        if word in OPERATORS or _known(reader, vocabulary, key):
             continue
-        if corrector is None:
-            corrector = searcher.corrector("text")
-        found = corrector.suggest(key, limit=50, maxdist=2 if len(key) > 4 else 1)
-        if not found:
+        best = _nearest(reader, vocabulary, key)
+        if best is None:
             continue
-        best = min(found, key=lambda w: (edit_distance(key, w), -_frequency(reader, w)))
         pieces.append(query[last : m.start(1)] + _match_case(best, word))
         last = m.end(1)
         changed = True
@@ -54,17 +54,29 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _nearest(reader, vocabulary: set[str], word: str) -> str | None:
+    limit = 2 if len(word) > 4 else 1
+    candidates = [
+        w
+        for w in vocabulary
+        if abs(len(w) - len(word)) <= limit
+        and w[:1] == word[:1]
+        and w != word
+        and distance(w, word, limit) <= limit
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda w: (edit_distance(word, w), -_frequency(reader, w), w))
+
+
 def _frequency(reader, word: str) -> int:
-    return reader.doc_frequency(SPELL_FIELD, word)
+    return reader.doc_frequency("text", stem(word))
 
 
-def _known(reader, word: str) -> bool:
-    if word in STOP_WORDS or len(word) < 3:
+def _known(reader, vocabulary: set[str], word: str) -> bool:
+    if word in STOP_WORDS or len(word) < 3 or word in vocabulary:
         return True
-    return (
-        reader.doc_frequency(SPELL_FIELD, word) > 0
-        or reader.doc_frequency("speaker_name", word) > 0
-    )
+    return reader.doc_frequency("speaker_name", word) > 0
 
 
 def _match_case(suggestion: str, original: str) -> str:
