@@ -259,6 +259,17 @@ def pipeline_analyzer(stoplist=STOP_WORDS):
     )
 
 
+def term_spans(text: str):
+    """Yield (start, end, term) for each indexed word of `text`: what the text analyzer
+    gives with character offsets, without building Whoosh tokens (for snippets)."""
+    stoplist = text_analyzer().stoplist
+    for m in TOKEN_RE.finditer(text):
+        word = _normal(m.group())
+        if word not in stoplist:
+            start, end = m.span()
+            yield start, end, stem(word)
+
+
 def analyze(text: str) -> list[str]:
     """Return the index terms of a text, as the text analyzer produces them."""
     stoplist = text_analyzer().stoplist

@@ -90,7 +90,8 @@ def search(
     if parsed is q.NullQuery and filter_query is None:
         return SearchResult(text, 0, page, limit, [], None)
     no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
-    if filter_query is not None and _matches_nothing(searcher, filter_query):
+    allowed = index.allowed_docs(filter_query)
+    if allowed is not None and not allowed:
         # Whoosh reads a filter that allows no turn as no filter at all.
         return SearchResult(
             text,
@@ -103,15 +104,15 @@ def search(
         )
     if no_query and filters.topic:
         ranking = topic_query(index, filters.topic)
-        others = make_filter(dataclasses.replace(filters, topic=None))
+        others = index.allowed_docs(make_filter(dataclasses.replace(filters, topic=None)))
         results = searcher.search_page(ranking, page, pagelen=limit, filter=others)
         parsed = ranking
     elif no_query:
         results = searcher.search_page(
-            filter_query or q.Every(), page, pagelen=limit, sortedby=NEWEST_FIRST
+            q.Every(), page, pagelen=limit, sortedby=NEWEST_FIRST, filter=allowed
         )
     else:
-        results = searcher.search_page(parsed, page, pagelen=limit, filter=filter_query)
+        results = searcher.search_page(parsed, page, pagelen=limit, filter=allowed)
     terms = _term_weights(parsed, searcher)
     hits = []
     offset = (page - 1) * limit
@@ -132,10 +133,6 @@ def search(
     suggestion = suggest(searcher, text) if text else None
     counts = facet_counts(searcher.reader(), results.results.docs()) if facets else None
     return SearchResult(text, total, page, limit, hits, suggestion, counts)
-
-
-def _matches_nothing(searcher, query: q.Query) -> bool:
-    return next(iter(searcher.docs_for_query(query)), None) is None
 
 
 def _no_facets() -> dict[str, dict[str, int]]:

@@ -9,6 +9,8 @@ from indexer.store import OpenIndex, live_generation, open_index
 from searcher.query import make_parser
 from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F
 
+FILTER_CACHE_SIZE = 64
+
 
 class TurnIndex:
     """A turn index opened for searching; reopens itself when a newer build is published."""
@@ -27,7 +29,21 @@ class TurnIndex:
         use_stem_table(self._open.path)
         weighting = TranscriptBM25F(self.ranking)
         self._searcher = self._open.index.searcher(weighting=weighting)
+        self._filters: dict[str, set[int]] = {}
         self._parser = make_parser(self._open.index.schema, self.ranking.fields)
+
+    def allowed_docs(self, query) -> set[int] | None:
+        """Return the documents a filter query allows (None for no filter), computed once per
+        filter and searcher: the same speaker or date range costs nothing the second time."""
+        if query is None:
+            return None
+        key = repr(query)
+        cache = self._filters
+        if key not in cache:
+            if len(cache) >= FILTER_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = set(self.searcher.docs_for_query(query))
+        return cache[key]
 
     def refresh(self) -> None:
         """Catch up with the index: a rebuilt generation, or a sync committed in place."""
@@ -35,6 +51,7 @@ class TurnIndex:
             self._reopen()
         elif not self.searcher.up_to_date():
             self._searcher = self.searcher.refresh()
+            self._filters = {}
 
     @property
     def searcher(self) -> Searcher:

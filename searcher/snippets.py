@@ -8,7 +8,7 @@ offsets into the snippet, found by running the index analyzer over the text, so 
 
 from dataclasses import dataclass
 
-from indexer.analysis import text_analyzer
+from indexer.analysis import term_spans
 
 SNIPPET_CHARS = 320
 ELLIPSIS = "…"
@@ -49,8 +49,7 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 def _matches(paragraph: str, terms: dict[str, float]) -> list[tuple[int, int, str]]:
     if not terms:
         return []
-    tokens = text_analyzer()(paragraph, chars=True, mode="query")
-    return [(t.startchar, t.endchar, t.text) for t in tokens if t.text in terms]
+    return [span for span in term_spans(paragraph) if span[2] in terms]
 
 
 def _window(paragraph: str, spans: list[tuple[int, int, str]], max_chars: int) -> Snippet:
