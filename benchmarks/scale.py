@@ -4,8 +4,8 @@
     python -m benchmarks.scale --sizes 10000 100000 # for the record
 
 For each size, a deterministic transcript corpus is generated from the real turns of
-../shared/corpora/kremlin-en-all (repeated with variation: sentences rotated, speakers and
-dates shifted), then, each engine in its own process: build time, turns/s, CPU seconds, peak
+../shared/corpora/kremlin-en-all (repeated with variation: sentences rotated, paragraphs shuffled,
+dates varied), then, each engine in its own process: build time, turns/s, CPU seconds, peak
 memory and index size; warm latency of a few hundred mixed queries (one to three words,
 phrases, with and without a speaker or date filter) returning the top 10 hits with snippets,
 p50/p95/p99. Last, the cold one-shot `remarks search` on the bundled corpus against a cold
@@ -53,7 +53,7 @@ def generate(size: int, folder: Path, seed: int = 7) -> Path:
                 lines = [title, f"{MONTHS.split()[month - 1]} {day}, {year}, Moscow", ""]
                 for turn in chunk:
                     text = _vary(turn["text"], copy, rng)
-                    speaker = turn["speaker"] if copy == 0 else _shift(turn["speaker"], copy)
+                    speaker = turn["speaker"]
                     lines.append(f"{speaker}: {text}")
                     out.write(
                         json.dumps(
@@ -84,10 +84,6 @@ def _vary(text: str, copy: int, rng: random.Random) -> str:
         out.append(" ".join(sentences[k:] + sentences[:k]))
     rng.shuffle(out)
     return "\n".join(out)
-
-
-def _shift(speaker: str, copy: int) -> str:
-    return speaker if speaker in ("Question", "Remark") else f"{speaker} {copy}"
 
 
 QUERIES = [
@@ -248,7 +244,41 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "scale" if len(args.sizes) > 1 else f"scale-{args.sizes[0]}"
     (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"saved benchmarks/results/{name}.json")
+    plot(results, RESULTS / f"{name}.png")
+    print(f"saved benchmarks/results/{name}.json and {name}.png")
+
+
+def plot(results: dict, path: Path) -> None:
+    """Bars: build turns/s and warm p50/p95 per engine, one group per size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = list(results["sizes"])
+    engines = list(next(iter(results["sizes"].values())))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    charts = [
+        ("build, turns/s (higher is better)", "turns_per_second"),
+        ("warm search + snippets, p50 ms", "search_p50_ms"),
+        ("warm search + snippets, p95 ms", "search_p95_ms"),
+    ]
+    width = 0.8 / len(engines)
+    for ax, (title, key) in zip(axes, charts, strict=True):
+        for i, engine in enumerate(engines):
+            values = [results["sizes"][s][engine][key] for s in sizes]
+            xs = [j + i * width for j in range(len(sizes))]
+            ax.bar(xs, values, width, label=engine)
+        ax.set_xticks(
+            [j + width * (len(engines) - 1) / 2 for j in range(len(sizes))],
+            [f"{int(s):,} turns" for s in sizes],
+        )
+        ax.set_title(title)
+        if key == "turns_per_second":
+            ax.set_yscale("log")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from searcher.spelling import suggest
 from searcher.topics import resolve_topic, topic_query
 
 MAX_LIMIT = 1000
+# Whoosh's block-max skipping (optimize=True) would need a second full pass to count the
+# matches for "total"; one unoptimised pass scores and counts together, which is faster.
 NEWEST_FIRST = sorting.MultiFacet(
     [
         sorting.FieldFacet("date", reverse=True),
@@ -105,14 +107,14 @@ def search(
     if no_query and filters.topic:
         ranking = topic_query(index, filters.topic)
         others = index.allowed_docs(make_filter(dataclasses.replace(filters, topic=None)))
-        results = searcher.search_page(ranking, page, pagelen=limit, filter=others)
+        results = searcher.search_page(ranking, page, pagelen=limit, filter=others, optimize=False)
         parsed = ranking
     elif no_query:
         results = searcher.search_page(
             q.Every(), page, pagelen=limit, sortedby=NEWEST_FIRST, filter=allowed
         )
     else:
-        results = searcher.search_page(parsed, page, pagelen=limit, filter=allowed)
+        results = searcher.search_page(parsed, page, pagelen=limit, filter=allowed, optimize=False)
     terms = _term_weights(parsed, searcher)
     hits = []
     offset = (page - 1) * limit
