@@ -16,7 +16,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.analysis import recording_stems, save_stem_table
+from indexer.analysis import recording_stems, save_stem_table, use_stem_table
 from indexer.annotate import annotate
 from indexer.documents import turn_documents
 from indexer.errors import CorpusError, IndexUnreadableError, RemarksError
@@ -188,6 +188,7 @@ def _rebuild(context: _Context, index_dir: Path, files: list[SourceFile]) -> Ind
 def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexReport:
     report = IndexReport()
     opened = open_index(index_dir)
+    use_stem_table(opened.path)  # words seen before need no NLTK import
     ix = whoosh_index.open_dir(str(opened.path))
     opened.index.close()
     if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
