@@ -22,19 +22,11 @@ from benchmarks import engines
 from benchmarks.collections import ROOT, Collection, load, load_transcript_set
 from benchmarks.relevance import score
 from indexer import analysis
-from searcher.ranking import RankingConfig
+from searcher.ranking import QUERY_STOP_WORDS, RankingConfig
 
-# A longer list of English function words, tried against the short Lucene list.
-EXTENDED_STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves""".split()
-)
+# A longer list of English function words (the one searches drop from long questions), tried
+# as an index-time stop list against Lucene's short one.
+EXTENDED_STOP_WORDS = QUERY_STOP_WORDS
 STOP_LISTS = {"lucene": analysis.STOP_WORDS, "extended": EXTENDED_STOP_WORDS, "none": frozenset()}
 
 

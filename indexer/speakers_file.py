@@ -11,14 +11,13 @@
 What the file says overrides what the parser detected from labels and introductions.
 """
 
-import hashlib
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from indexer.errors import CorpusError
 from indexer.labels import name_key
+from indexer.settings_file import read_settings
 
 SPEAKERS_FILE = "speakers.toml"
 HINT = "Fix the file (see README: Speakers file) or remove it, then run `remarks index` again."
@@ -62,13 +61,10 @@ EMPTY = SpeakerBook({}, {}, "none")
 def load_speakers(corpus: Path) -> SpeakerBook:
     """Read `speakers.toml` from the corpus folder; no file means no overrides."""
     path = corpus / SPEAKERS_FILE
-    if not path.is_file():
+    settings = read_settings(path, HINT)
+    if settings is None:
         return EMPTY
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path} is not valid TOML: {exc}.", HINT) from None
+    data, fingerprint = settings
     names: dict[str, str] = {}
     roles: dict[str, tuple[DatedRole, ...]] = {}
     for i, entry in enumerate(data.get("speaker", []), start=1):
@@ -91,7 +87,7 @@ def load_speakers(corpus: Path) -> SpeakerBook:
                 ) from None
         if dated:
             roles[name] = tuple(dated)
-    return SpeakerBook(names, roles, hashlib.sha256(raw).hexdigest()[:16])
+    return SpeakerBook(names, roles, fingerprint)
 
 
 def _date(value) -> date | None:

@@ -7,13 +7,12 @@ Matching is on stems, so "robot" matches "robots" and "robotics"; a phrase match
 in order. An exchange with no such evidence gets no topic rather than a guess.
 """
 
-import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.analysis import analyze
 from indexer.errors import CorpusError
+from indexer.settings_file import read_settings
 
 TOPICS_FILE = "topics.toml"
 MIN_HITS = 3
@@ -87,16 +86,11 @@ EMPTY = Taxonomy((), "none")
 def load_taxonomy(corpus: Path) -> Taxonomy:
     """Read `topics.toml` from the corpus folder; no file means no topics."""
     path = corpus / TOPICS_FILE
-    if not path.is_file():
+    hint = "Fix the file (see README: Topics) or remove it, then run `remarks index` again."
+    settings = read_settings(path, hint)
+    if settings is None:
         return EMPTY
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError(
-            f"{path} is not valid TOML: {exc}.",
-            "Fix the file (see README: Topics) or remove it, then run `remarks index` again.",
-        ) from None
+    data, fingerprint = settings
     topics = []
     for i, entry in enumerate(data.get("topic", []), start=1):
         name = str(entry.get("name", "")).strip().lower()
@@ -115,7 +109,7 @@ def load_taxonomy(corpus: Path) -> Taxonomy:
                 phrases.append(stems)
         description = str(entry.get("description", name))
         topics.append(Topic(name, description, frozenset(terms), tuple(phrases)))
-    return Taxonomy(tuple(topics), hashlib.sha256(raw).hexdigest()[:16])
+    return Taxonomy(tuple(topics), fingerprint)
 
 
 def _phrase_hits(stems: list[str], phrases: tuple[tuple[str, ...], ...]) -> int:
