@@ -42,7 +42,7 @@ from indexer.whoosh_fixes import apply as apply_whoosh_fixes
 apply_whoosh_fixes()
 
 Progress = Callable[[int, int, Path], None]
-WRITER_MEMORY_MB = 128
+WRITER_MEMORY_MB = 48
 LOCK_WAIT_SECONDS = 30.0
 
 
