@@ -174,7 +174,7 @@ def _rebuild(context: _Context, index_dir: Path, files: list[SourceFile]) -> Ind
         except BaseException:
             writer.cancel()
             raise
-        _count(ix, report)
+        _count(ix, report, transcripts=report.added)
         created = datetime.now().isoformat(timespec="seconds")
         write_meta(gen, {"created": created, **context.meta()})
         save_stem_table(gen, context.words)
@@ -229,7 +229,8 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
         except BaseException:
             writer.cancel()
             raise
-    _count(ix, report)
+    # The index held `indexed` before; the sync added and removed whole transcripts.
+    _count(ix, report, transcripts=len(indexed) + report.added - report.removed)
     ix.close()
     if changes or report.retagged:
         save_stem_table(opened.path, context.words)
@@ -261,7 +262,7 @@ def _add(writer, source: SourceFile, loaded: ReadResult, context: _Context) -> N
         writer.add_document(**doc)
 
 
-def _count(ix, report: IndexReport) -> None:
+def _count(ix, report: IndexReport, transcripts: int) -> None:
     with ix.reader() as reader:
         report.turns = reader.doc_count()
-        report.transcripts = sum(1 for _ in indexed_sources(reader))
+    report.transcripts = transcripts
