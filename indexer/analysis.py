@@ -123,13 +123,18 @@ def recording_stems():
             outer.update(words)
 
 
-def save_stem_table(folder: Path, words: set[str]) -> None:
-    """Add the stems of `words` (the words just indexed) to the table saved in `folder`."""
+def stems_of(words: set[str]) -> dict[str, str]:
+    """Return the stems computed in this process for `words` (word → stem)."""
+    return {w: _STEMS[w] for w in words if w in _STEMS}
+
+
+def save_stem_table(folder: Path, stems: dict[str, str]) -> None:
+    """Add `stems` (word → stem, for the words just indexed) to the table saved in `folder`."""
     try:
         table = json.loads((folder / STEM_TABLE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         table = {}
-    table.update({w: _STEMS[w] for w in words if w in _STEMS})
+    table.update(stems)
     tmp = folder / (STEM_TABLE + ".tmp")
     tmp.write_text(json.dumps(table, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, folder / STEM_TABLE)

@@ -16,15 +16,16 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.analysis import recording_stems, save_stem_table, use_stem_table
-from indexer.annotate import annotate
-from indexer.documents import turn_documents
-from indexer.errors import CorpusError, IndexUnreadableError, RemarksError
+from indexer.analysis import recording_stems, save_stem_table, stems_of, use_stem_table
+from indexer.errors import CorpusError, IndexUnreadableError
+from indexer.ingest import Annotations, load_source, write_transcript
 from indexer.lock import IndexLock
-from indexer.reading import ReadResult, SourceFile, load_transcript, read_bytes, scan_corpus
+from indexer.parallel import commit_segments, worker_count, write_in_workers
+from indexer.reading import ReadResult, SourceFile, scan_corpus
+from indexer.report import IndexReport
 from indexer.retag import retag
 from indexer.schema import make_schema
-from indexer.sources import SourceRecord, indexed_sources
+from indexer.sources import indexed_sources
 from indexer.speakers_file import SpeakerBook, load_speakers
 from indexer.store import (
     discard,
@@ -46,65 +47,18 @@ WRITER_MEMORY_MB = 48
 LOCK_WAIT_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A transcript that could not be indexed, and why."""
-
-    path: str
-    error: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something worth knowing about how a transcript was indexed."""
-
-    path: str
-    warning: str
-
-
-@dataclass
-class IndexReport:
-    """What a build or sync did, and what the index holds afterwards."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    failed: list[Failure] = field(default_factory=list)
-    warnings: list[Notice] = field(default_factory=list)
-    seconds: float = 0.0
-    transcripts: int = 0
-    turns: int = 0
-    rebuilt: bool = False
-    reason: str = ""
-    retagged: int | None = None
-
-    def to_json(self) -> dict:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
-            "warnings": [{"path": w.path, "warning": w.warning} for w in self.warnings],
-            "seconds": round(self.seconds, 3),
-            "transcripts": self.transcripts,
-            "turns": self.turns,
-            "rebuilt": self.rebuilt,
-            "retagged": self.retagged,
-        }
-
-
 def index_corpus(
     corpus: Path,
     index_dir: Path,
     rebuild: bool = False,
     on_progress: Progress | None = None,
     wait: float = LOCK_WAIT_SECONDS,
+    workers: int | None = None,
 ) -> IndexReport:
     """Bring the index in step with the corpus folder; with `rebuild`, build it from scratch.
 
-    An index built by an incompatible version of remarks is rebuilt from scratch.
+    An index built by an incompatible version of remarks is rebuilt from scratch. A build
+    uses `workers` processes (default: one per core for a large corpus, else one).
     """
     started = time.perf_counter()
     files = scan_corpus(corpus)
@@ -113,13 +67,14 @@ def index_corpus(
             f"The corpus folder {corpus} has no transcripts (.txt files).",
             "Put transcripts in it (see README: Adding transcripts), or pass --corpus PATH.",
         )
-    context = _Context(corpus, load_taxonomy(corpus), load_speakers(corpus), on_progress)
+    annotations = Annotations(load_taxonomy(corpus), load_speakers(corpus))
+    context = _Context(corpus, annotations, on_progress)
     with IndexLock(index_dir, wait), recording_stems() as words:
         context = replace(context, words=words)
         discard_unfinished(index_dir)
         reason = "" if rebuild else _why_rebuild(index_dir, context)
         if rebuild or reason:
-            report = _rebuild(context, index_dir, files)
+            report = _rebuild(context, index_dir, files, worker_count(files, workers))
             report.reason = reason or "asked for"
         else:
             report = _sync(context, index_dir, files)
@@ -130,10 +85,17 @@ def index_corpus(
 @dataclass(frozen=True)
 class _Context:
     corpus: Path
-    taxonomy: Taxonomy
-    speakers: SpeakerBook
+    annotations: Annotations
     on_progress: Progress | None
     words: set[str] = field(default_factory=set)
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.annotations.taxonomy
+
+    @property
+    def speakers(self) -> SpeakerBook:
+        return self.annotations.speakers
 
     def meta(self) -> dict:
         return {
@@ -156,33 +118,73 @@ def _why_rebuild(index_dir: Path, context: _Context) -> str:
     return ""
 
 
-def _rebuild(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexReport:
-    report = IndexReport(rebuilt=True)
+def _rebuild(
+    context: _Context, index_dir: Path, files: list[SourceFile], workers: int
+) -> IndexReport:
+    report = IndexReport(rebuilt=True, workers=workers)
     gen = new_generation(index_dir)
     try:
         ix = whoosh_index.create_in(str(gen), make_schema())
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-        try:
-            for done, source in enumerate(files, start=1):
-                loaded = _load(context.corpus, source, report)
-                if loaded is not None:
-                    _add(writer, source, loaded, context)
-                    report.added += 1
-                if context.on_progress:
-                    context.on_progress(done, len(files), source.path)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        if workers > 1:
+            stems = _write_in_workers(context, ix, gen, files, report)
+        else:
+            _write_here(context, ix, files, report)
+            stems = stems_of(context.words)
         _count(ix, report, transcripts=report.added)
         created = datetime.now().isoformat(timespec="seconds")
         write_meta(gen, {"created": created, **context.meta()})
-        save_stem_table(gen, context.words)
+        save_stem_table(gen, stems)
         publish(index_dir, gen)
     except BaseException:
         discard(gen)
         raise
     return report
+
+
+def _write_here(context: _Context, ix, files: list[SourceFile], report: IndexReport) -> None:
+    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    try:
+        for done, source in enumerate(files, start=1):
+            loaded = load_source(context.corpus, source, report)
+            if loaded is not None:
+                write_transcript(writer, source, loaded, context.annotations)
+                report.added += 1
+            if context.on_progress:
+                context.on_progress(done, len(files), source.path)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _write_in_workers(
+    context: _Context, ix, gen: Path, files: list[SourceFile], report: IndexReport
+) -> dict[str, str]:
+    done = 0
+
+    def on_file(source: SourceFile) -> None:
+        nonlocal done
+        done += 1
+        if context.on_progress:
+            context.on_progress(done, len(files), source.path)
+
+    results = write_in_workers(
+        gen,
+        context.corpus,
+        files,
+        context.annotations,
+        report.workers,
+        WRITER_MEMORY_MB,
+        on_file,
+    )
+    stems: dict[str, str] = {}
+    for result in results:
+        report.added += result.report.added
+        report.failed.extend(result.report.failed)
+        report.warnings.extend(result.report.warnings)
+        stems.update(result.stems)
+    commit_segments(ix, [segment for result in results for segment in result.segments])
+    return stems
 
 
 def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexReport:
@@ -201,7 +203,7 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
         if known and (known.size, known.mtime_ns) == (source.size, source.mtime_ns):
             report.unchanged += 1
         else:
-            loaded = _load(context.corpus, source, report, known)
+            loaded = load_source(context.corpus, source, report, known)
             if loaded is None:
                 pass
             elif known and loaded.sha256 == known.sha256:
@@ -220,7 +222,7 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
                 report.removed += 1
             for source, loaded, known in changes:
                 writer.delete_by_term("transcript", loaded.transcript.id)
-                _add(writer, source, loaded, context)
+                write_transcript(writer, source, loaded, context.annotations)
                 if known:
                     report.updated += 1
                 else:
@@ -233,33 +235,10 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
     _count(ix, report, transcripts=len(indexed) + report.added - report.removed)
     ix.close()
     if changes or report.retagged:
-        save_stem_table(opened.path, context.words)
+        save_stem_table(opened.path, stems_of(context.words))
     if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
         write_meta(opened.path, {**read_meta(opened.path), **context.meta()})
     return report
-
-
-def _load(
-    corpus: Path, source: SourceFile, report: IndexReport, known: SourceRecord | None = None
-) -> ReadResult | None:
-    try:
-        loaded = load_transcript(source.path, corpus, read_bytes(source.path))
-    except RemarksError as exc:
-        kept = " (the indexed version is kept)" if known else ""
-        report.failed.append(Failure(source.rel, exc.message + kept))
-        return None
-    report.warnings.extend(Notice(source.rel, w) for w in loaded.warnings)
-    return loaded
-
-
-def _add(writer, source: SourceFile, loaded: ReadResult, context: _Context) -> None:
-    transcript = loaded.transcript
-    record = SourceRecord(
-        source.rel, transcript.id, source.size, source.mtime_ns, loaded.sha256, transcript.topics
-    )
-    annotated = annotate(transcript, context.taxonomy, context.speakers)
-    for doc in turn_documents(annotated, record):
-        writer.add_document(**doc)
 
 
 def _count(ix, report: IndexReport, transcripts: int) -> None:

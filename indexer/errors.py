@@ -44,3 +44,7 @@ class AddError(RemarksError):
 
 class UnknownTranscriptError(RemarksError):
     """A transcript id that is not in the index."""
+
+
+class BuildError(RemarksError):
+    """Building the index failed as a whole (not one transcript)."""

@@ -29,7 +29,7 @@ from searcher.session import TurnIndex
 from searcher.topics import list_topics
 
 if TYPE_CHECKING:
-    from indexer.build import IndexReport
+    from indexer.report import IndexReport
 
 # The indexer (and Whoosh's writing code) is imported only by the commands that write, so a
 # search starts fast.

@@ -26,8 +26,13 @@ def facet_counts(reader, docnums) -> dict[str, dict[str, int]]:
         if when:
             counts["year"][str(when.year)] += 1
     return {
-        "speaker": dict(counts["speaker"].most_common(FACET_SIZE)),
-        "role": dict(counts["role"].most_common(FACET_SIZE)),
-        "topic": dict(counts["topic"].most_common()),
+        "speaker": _biggest(counts["speaker"], FACET_SIZE),
+        "role": _biggest(counts["role"], FACET_SIZE),
+        "topic": _biggest(counts["topic"]),
         "year": dict(sorted(counts["year"].items())),
     }
+
+
+def _biggest(counts: Counter, n: int | None = None) -> dict[str, int]:
+    """The `n` biggest counts, ties in name order (the same whatever order turns came in)."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n])

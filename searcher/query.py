@@ -94,10 +94,16 @@ class StemmedFuzzyTerm(q.FuzzyTerm):
 
 
 def _tidy(node: q.Query) -> q.Query:
-    """Make NOT exclude under OR grouping, fuzzy terms work on stems, and a bare `*` mean
-    'every turn'."""
+    """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, and a
+    bare `*` mean 'every turn'."""
     if isinstance(node, q.Wildcard | q.Prefix) and node.text in ("*", ""):
         return q.Every()
+    if isinstance(node, q.Wildcard | q.Prefix) and node.constantscore:
+        # Whoosh scores a pattern that expands to several words as 1.0 but one that expands
+        # to a single word by BM25, per index segment: rank every expansion by BM25.
+        scored = node.copy()
+        scored.constantscore = False
+        return scored
     if type(node) is q.FuzzyTerm and node.fieldname == "text":
         return StemmedFuzzyTerm(
             node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength

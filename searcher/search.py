@@ -11,6 +11,7 @@ from whoosh import sorting
 from indexer.errors import UsageError
 from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
+from searcher.matches import matching_docs, rank
 from searcher.query import Filters, clean_query, make_filter, parse_query
 from searcher.ranking import add_closeness, drop_function_words, weight_query_terms
 from searcher.session import TurnIndex
@@ -19,8 +20,6 @@ from searcher.spelling import suggest
 from searcher.topics import resolve_topic, topic_query
 
 MAX_LIMIT = 1000
-# Whoosh's block-max skipping (optimize=True) would need a second full pass to count the
-# matches for "total"; one unoptimised pass scores and counts together, which is faster.
 NEWEST_FIRST = sorting.MultiFacet(
     [
         sorting.FieldFacet("date", reverse=True),
@@ -104,21 +103,24 @@ def search(
             suggest(searcher, text) if text else None,
             _no_facets() if facets else None,
         )
+    offset = (page - 1) * limit
+    matched = None
     if no_query and filters.topic:
-        ranking = topic_query(index, filters.topic)
-        others = index.allowed_docs(make_filter(dataclasses.replace(filters, topic=None)))
-        results = searcher.search_page(ranking, page, pagelen=limit, filter=others, optimize=False)
-        parsed = ranking
-    elif no_query:
-        results = searcher.search_page(
-            q.Every(), page, pagelen=limit, sortedby=NEWEST_FIRST, filter=allowed
+        parsed = topic_query(index, filters.topic)
+        allowed = index.allowed_docs(make_filter(dataclasses.replace(filters, topic=None)))
+    if no_query and not filters.topic:
+        results = searcher.search(
+            q.Every(), limit=page * limit, sortedby=NEWEST_FIRST, filter=allowed
         )
+        every = allowed if allowed is not None else matching_docs(q.Every(), searcher)
+        page_hits, matched = results[offset:], set(every)
+        total = len(matched)
     else:
-        results = searcher.search_page(parsed, page, pagelen=limit, filter=allowed, optimize=False)
+        ranked = rank(searcher, parsed, page * limit, allowed)
+        page_hits, total, matched = ranked.hits[offset:], ranked.total, ranked.matched
     terms = _term_weights(parsed, searcher)
     hits = []
-    offset = (page - 1) * limit
-    for i, hit in enumerate(results):
+    for i, hit in enumerate(page_hits):
         record = record_from_fields(hit.fields())
         snippet = make_snippet(record.text, terms) if snippets else Snippet("", [])
         score = hit.score if isinstance(hit.score, int | float) else 0.0
@@ -131,9 +133,13 @@ def search(
                 score=float(score),
             )
         )
-    total = results.total
     suggestion = suggest(searcher, text) if text else None
-    counts = facet_counts(searcher.reader(), results.results.docs()) if facets else None
+    counts = None
+    if facets:
+        if matched is None:
+            matched = set(searcher.docs_for_query(parsed))
+            matched = matched if allowed is None else matched & allowed
+        counts = facet_counts(searcher.reader(), matched)
     return SearchResult(text, total, page, limit, hits, suggestion, counts)
 
 

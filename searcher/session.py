@@ -6,8 +6,11 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import use_stem_table
 from indexer.store import OpenIndex, live_generation, open_index
+from indexer.whoosh_fixes import apply as apply_whoosh_fixes
 from searcher.query import make_parser
 from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F
+
+apply_whoosh_fixes()
 
 FILTER_CACHE_SIZE = 64
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer import build
+from indexer import ingest
 from indexer.build import index_corpus
 from indexer.store import live_generation
 from searcher.search import search
@@ -30,7 +30,7 @@ def test_failed_build_leaves_the_last_good_index(seed_corpus, tmp_path, monkeypa
     def explode(transcript, source=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(build, "turn_documents", explode)
+    monkeypatch.setattr(ingest, "turn_documents", explode)
     for rebuild in (False, True):
         with pytest.raises(RuntimeError):
             index_corpus(seed_corpus, index, rebuild=rebuild)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from indexer import build
+from indexer import ingest
 from indexer.build import index_corpus
 from indexer.errors import UsageError
 from indexer.exchanges import group_exchanges
@@ -188,7 +188,7 @@ def test_changing_topics_toml_retags_without_reading_files(seed_index, monkeypat
         + '\n[[topic]]\nname = "trolleybuses"\n'
         + 'keywords = ["trolleybus", "bus", "battery", "transport", "tourism"]\n'
     )
-    monkeypatch.setattr(build, "read_bytes", lambda path: pytest.fail(f"read {path}"))
+    monkeypatch.setattr(ingest, "read_bytes", lambda path: pytest.fail(f"read {path}"))
     report = index_corpus(corpus, seed_index)
     assert report.retagged > 0 and report.unchanged == 1
     with TurnIndex(seed_index) as turns:

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from indexer.build import index_corpus
 from indexer.errors import UsageError
-from searcher.query import Filters
+from searcher.facets import facet_counts
+from searcher.query import Filters, make_filter, parse_query
 from searcher.search import search
 from searcher.session import TurnIndex
 from tests.conftest import SEED_ID, write_transcript
@@ -171,3 +172,17 @@ def test_topic_filter_uses_topics_from_the_transcript(tmp_path):
     with TurnIndex(tmp_path / "index") as opened:
         result = search(opened, "football", Filters(topic="sport"))
         assert [(hit.turn_id, hit.topics) for hit in result.hits] == [("a:1", ["sport"])]
+
+
+@pytest.mark.parametrize(
+    "text", ["Russia", "young people", "robots industry", '"Direct Line"', "econ*", "gas -oil"]
+)
+@pytest.mark.parametrize("speaker", [None, "putin"])
+def test_total_counts_every_matching_turn(turns, text, speaker):
+    # Whoosh's top-N pruning skips turns that cannot reach the page; "total" must not.
+    found = search(turns, text, Filters(speaker=speaker), facets=True)
+    everything = set(turns.searcher.docs_for_query(parse_query(turns.parser, text)))
+    allowed = turns.allowed_docs(make_filter(Filters(speaker=speaker)))
+    expected = everything if allowed is None else everything & allowed
+    assert found.total == len(expected) > 0
+    assert found.facets == facet_counts(turns.searcher.reader(), expected)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from indexer import build
+from indexer import ingest
 from indexer.build import index_corpus
 from indexer.schema import FORMAT_VERSION
 from indexer.store import META, live_generation
@@ -64,8 +64,8 @@ def test_unchanged_files_are_not_read_again(corpus, tmp_path, monkeypatch):
     index_corpus(corpus, index)
     write_transcript(corpus, "new.txt", "Ivan Petrov: Hello.\n")
     read = []
-    original = build.read_bytes
-    monkeypatch.setattr(build, "read_bytes", lambda path: read.append(path.name) or original(path))
+    original = ingest.read_bytes
+    monkeypatch.setattr(ingest, "read_bytes", lambda path: read.append(path.name) or original(path))
     index_corpus(corpus, index)
     assert read == ["new.txt"]
 

@@ -1,0 +1,111 @@
+"""Rank the top turns of a query and count exactly how many turns it matches.
+
+Whoosh's top-N collector prunes as it goes (it skips blocks of postings, and narrows a union
+whose other words can no longer reach the top N to the words that can): fast, but the count
+it keeps is then not the number of matching turns. So a query made of words joined by or /
+and / and-not (every plain query) is ranked with pruning and counted apart, as sets: a
+word's postings are read a block of document numbers at a time into a set, and or / and /
+and-not become union, intersection and difference. A query with a phrase or a range is
+ranked and counted in one pass without pruning (a second pass to count a phrase would cost
+as much as the first).
+"""
+
+from dataclasses import dataclass
+
+from whoosh import query as q
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.matching import NullMatcherClass
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The top turns of a query, how many turns it matches, and which (when known)."""
+
+    hits: list  # Whoosh hits, best first
+    total: int
+    matched: set[int] | None
+
+
+def rank(searcher, query: q.Query, limit: int, allowed: set[int] | None) -> Ranked:
+    """Return the best `limit` turns `query` matches among `allowed` (None: all), and the
+    exact number of matches."""
+    if _countable(query):
+        results = searcher.search(query, limit=limit, filter=allowed, optimize=False)
+        matched = matching_docs(query, searcher)
+        if allowed is not None:
+            matched &= allowed
+        return Ranked(results[:], len(matched), matched)  # not list(): it calls len(), a full count
+    top = TopCollector(limit, usequality=False, replace=0)  # no pruning: it counts every match
+    collector = top if allowed is None else FilterCollector(top, allow=allowed)
+    searcher.search_with_collector(query, collector)
+    return Ranked(collector.results()[:], top.total, None)
+
+
+def _countable(node: q.Query) -> bool:
+    if isinstance(node, q.Term | q.MultiTerm) or node is q.NullQuery:
+        return True
+    if isinstance(node, q.Or | q.And):
+        return all(_countable(child) for child in node.subqueries)
+    if isinstance(node, q.AndNot):
+        return _countable(node.a) and _countable(node.b)
+    return False
+
+
+def matching_docs(query: q.Query, searcher) -> set[int]:
+    """Return the global document numbers of the live turns `query` matches."""
+    docs = _docs(query, searcher)
+    for reader, base in searcher.reader().leaf_readers():
+        if reader.has_deletions():
+            docs.difference_update(base + d for d in reader.deleted_docs_set)
+    return docs
+
+
+def _docs(node: q.Query, searcher) -> set[int]:
+    if isinstance(node, q.Term):
+        return _term_docs(node.fieldname, node.text, searcher)
+    if isinstance(node, q.MultiTerm):  # a wildcard or fuzzy word: the words it stands for
+        found = set()
+        for text in node._btexts(searcher.reader()):
+            found |= _term_docs(node.fieldname, text, searcher)
+        return found
+    if isinstance(node, q.Or):
+        found: set[int] = set()
+        for child in node.subqueries:
+            found |= _docs(child, searcher)
+        return found
+    if isinstance(node, q.And) and node.subqueries:
+        sets = sorted((_docs(child, searcher) for child in node.subqueries), key=len)
+        return sets[0].intersection(*sets[1:])
+    if isinstance(node, q.AndNot):
+        return _docs(node.a, searcher) - _docs(node.b, searcher)
+    if node is q.NullQuery:
+        return set()
+    if isinstance(node, q.Every) and node.fieldname in (None, "*"):
+        return set(range(searcher.reader().doc_count_all()))
+    return set(searcher.docs_for_query(node))
+
+
+def _term_docs(fieldname: str, text, searcher) -> set[int]:
+    found: set[int] = set()
+    for reader, base in searcher.reader().leaf_readers():
+        if (fieldname, text) not in reader:
+            continue
+        # The raw postings (deleted turns included: they are removed once, at the end).
+        btext = reader._text_to_bytes(fieldname, text)
+        matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+        _add_ids(matcher, base, found)
+    return found
+
+
+def _add_ids(matcher, base: int, found: set[int]) -> None:
+    if isinstance(matcher, NullMatcherClass):
+        return
+    if not isinstance(matcher, W3LeafMatcher):
+        found.update(base + d for d in matcher.all_ids())
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        ids = matcher._ids
+        found.update(ids if base == 0 else map(base.__add__, ids))
+        matcher._next_block()

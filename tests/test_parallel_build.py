@@ -1,0 +1,63 @@
+"""Building in worker processes gives the same index as building in one process."""
+
+import json
+import shutil
+
+from indexer import parallel
+from indexer.build import index_corpus
+from indexer.store import live_generation
+from searcher.search import search
+from searcher.session import TurnIndex
+from tests.conftest import CORPUS
+
+QUERIES = ["robots", "young people", '"Direct Line"', "pension OR mortgage", "econ*", "gas -oil"]
+
+
+def _snapshot(index):
+    with TurnIndex(index) as turns:
+        reader = turns.searcher.reader()
+        stored = [fields["turn_id"] for fields in reader.all_stored_fields()]
+        results = {}
+        for text in QUERIES:
+            found = search(turns, text, limit=20, facets=True)
+            # Exact ties may come out in either order: compare ranks as (score, id) sets.
+            ranked = sorted((round(h.score, 6), h.turn_id) for h in found.hits)
+            results[text] = (found.total, ranked, found.facets)
+    stems = json.loads((live_generation(index) / "stems.json").read_text())
+    return stored, results, stems
+
+
+def test_workers_build_the_same_index_as_one_process(tmp_path, monkeypatch):
+    one = index_corpus(CORPUS, tmp_path / "one", workers=1)
+    monkeypatch.setattr(parallel, "SEGMENT_TURNS", 1000)  # several segments per worker
+    two = index_corpus(CORPUS, tmp_path / "two", workers=2)
+    assert (one.workers, two.workers) == (1, 2)
+    assert (two.added, two.turns, two.transcripts) == (one.added, one.turns, one.transcripts)
+    with TurnIndex(tmp_path / "two") as turns:
+        assert len(turns.searcher.reader().leaf_readers()) > 2
+    assert _snapshot(tmp_path / "two") == _snapshot(tmp_path / "one")
+
+
+def test_a_bad_file_fails_alone_when_workers_build(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "broken.txt").write_bytes(b"\x00\x01\x02 not text" * 100)
+    report = index_corpus(corpus, tmp_path / "index", workers=2)
+    assert [f.path for f in report.failed] == ["broken.txt"]
+    assert report.added == len(list(CORPUS.glob("*.txt")))
+    with TurnIndex(tmp_path / "index") as turns:
+        assert search(turns, "robots").total > 0
+
+
+def test_a_sync_after_a_parallel_build_updates_in_place(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index_corpus(corpus, tmp_path / "index", workers=2)
+    victim = sorted(corpus.glob("*.txt"))[-1]
+    victim.unlink()
+    report = index_corpus(corpus, tmp_path / "index")
+    assert (report.removed, report.rebuilt) == (1, False)
+    with TurnIndex(tmp_path / "index") as turns:
+        reader = turns.searcher.reader()
+        assert reader.doc_count() == report.turns
+        assert not any(f["transcript"] == victim.stem for f in reader.all_stored_fields())
