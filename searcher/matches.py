@@ -1,15 +1,17 @@
 """Rank the top turns of a query and count exactly how many turns it matches.
 
-Whoosh's top-N collector prunes as it goes (it skips blocks of postings, and narrows a union
-whose other words can no longer reach the top N to the words that can): fast, but the count
-it keeps is then not the number of matching turns. So a query made of words joined by or /
-and / and-not (every plain query) is ranked with pruning and counted apart, as sets: a
-word's postings are read a block of document numbers at a time into a set, and or / and /
-and-not become union, intersection and difference. A query with a phrase or a range is
-ranked and counted in one pass without pruning (a second pass to count a phrase would cost
-as much as the first).
+A plain query is scored from its posting blocks (searcher/block_scoring.py), which gives every
+match with its score. Otherwise Whoosh ranks, and its top-N collector prunes as it goes (it
+skips blocks of postings, and narrows a union whose other words can no longer reach the top N
+to the words that can): fast, but the count it keeps is then not the number of matching
+turns. So a query of words joined by or / and / and-not is ranked with pruning and counted
+apart, as sets: a word's postings are read a block of document numbers at a time into a set,
+and or / and / and-not become union, intersection and difference. A query with a phrase or
+a range is ranked and counted in one pass without pruning (a second pass to count a phrase
+would cost as much as the first).
 """
 
+import heapq
 from dataclasses import dataclass
 
 from whoosh import query as q
@@ -17,12 +19,14 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.matching import NullMatcherClass
 
+from searcher.block_scoring import block_scores
+
 
 @dataclass(frozen=True)
 class Ranked:
     """The top turns of a query, how many turns it matches, and which (when known)."""
 
-    hits: list  # Whoosh hits, best first
+    hits: list[tuple[int, float]]  # (document number, score), best first
     total: int
     matched: set[int] | None
 
@@ -30,16 +34,35 @@ class Ranked:
 def rank(searcher, query: q.Query, limit: int, allowed: set[int] | None) -> Ranked:
     """Return the best `limit` turns `query` matches among `allowed` (None: all), and the
     exact number of matches."""
+    scores = block_scores(query, searcher)
+    if scores is not None:
+        if allowed is not None:
+            scores = {d: scores[d] for d in scores.keys() & allowed}
+        return Ranked(top_scores(scores, limit), len(scores), set(scores))
     if _countable(query):
-        results = searcher.search(query, limit=limit, filter=allowed, optimize=False)
+        results = searcher.search(query, limit=limit, filter=allowed)
         matched = matching_docs(query, searcher)
         if allowed is not None:
             matched &= allowed
-        return Ranked(results[:], len(matched), matched)  # not list(): it calls len(), a full count
+        return Ranked(_pairs(results), len(matched), matched)
     top = TopCollector(limit, usequality=False, replace=0)  # no pruning: it counts every match
     collector = top if allowed is None else FilterCollector(top, allow=allowed)
     searcher.search_with_collector(query, collector)
-    return Ranked(collector.results()[:], top.total, None)
+    return Ranked(_pairs(collector.results()), top.total, None)
+
+
+def top_scores(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The `n` best (document, score) pairs, equal scores in document order (as Whoosh)."""
+    if not scores:
+        return []
+    floor = heapq.nlargest(n, scores.values())[-1]
+    best = sorted((-s, d) for d, s in scores.items() if s >= floor)[:n]
+    return [(d, -s) for s, d in best]
+
+
+def _pairs(results) -> list[tuple[int, float]]:
+    # results[:], not list(results): list() asks len(), which counts every match again.
+    return [(hit.docnum, hit.score) for hit in results[:]]
 
 
 def _countable(node: q.Query) -> bool:

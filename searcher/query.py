@@ -98,16 +98,16 @@ def _tidy(node: q.Query) -> q.Query:
     bare `*` mean 'every turn'."""
     if isinstance(node, q.Wildcard | q.Prefix) and node.text in ("*", ""):
         return q.Every()
-    if isinstance(node, q.Wildcard | q.Prefix) and node.constantscore:
-        # Whoosh scores a pattern that expands to several words as 1.0 but one that expands
-        # to a single word by BM25, per index segment: rank every expansion by BM25.
+    if type(node) is q.FuzzyTerm and node.fieldname == "text":
+        return StemmedFuzzyTerm(
+            node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength, False
+        )
+    if isinstance(node, q.MultiTerm) and node.constantscore:
+        # Whoosh scores a pattern or fuzzy word that expands to several words as 1.0 but one
+        # that expands to a single word by BM25, per index segment: rank every expansion.
         scored = node.copy()
         scored.constantscore = False
         return scored
-    if type(node) is q.FuzzyTerm and node.fieldname == "text":
-        return StemmedFuzzyTerm(
-            node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength
-        )
     if isinstance(node, q.Or):
         positives = [_tidy(c) for c in node.subqueries if not isinstance(c, q.Not)]
         negatives = [_tidy(c.query) for c in node.subqueries if isinstance(c, q.Not)]

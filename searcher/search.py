@@ -113,17 +113,18 @@ def search(
             q.Every(), limit=page * limit, sortedby=NEWEST_FIRST, filter=allowed
         )
         every = allowed if allowed is not None else matching_docs(q.Every(), searcher)
-        page_hits, matched = results[offset:], set(every)
+        page_hits = [(hit.docnum, hit.score) for hit in results[offset:]]
+        matched = set(every)
         total = len(matched)
     else:
         ranked = rank(searcher, parsed, page * limit, allowed)
         page_hits, total, matched = ranked.hits[offset:], ranked.total, ranked.matched
     terms = _term_weights(parsed, searcher)
     hits = []
-    for i, hit in enumerate(page_hits):
-        record = record_from_fields(hit.fields())
+    for i, (docnum, score) in enumerate(page_hits):
+        record = record_from_fields(searcher.stored_fields(docnum))
         snippet = make_snippet(record.text, terms) if snippets else Snippet("", [])
-        score = hit.score if isinstance(hit.score, int | float) else 0.0
+        score = score if isinstance(score, int | float) else 0.0
         hits.append(
             dataclasses.replace(
                 record,

@@ -1,0 +1,169 @@
+"""Score a plain query straight from its posting blocks: Whoosh's BM25F, without its matchers.
+
+Whoosh scores by walking a tree of matcher objects, several Python calls per posting per
+word. A plain query — words (or wildcards) in scorable fields, joined by or / and / and-not,
+with boosts — is scored here a block of postings at a time: each word gives a dict
+turn → score with exactly Whoosh's BM25F formula (the same idf, average length and stored
+length byte); or adds its children's scores, and adds them for the turns in every child,
+and-not drops turns; a boost multiplies. The result holds every matching turn, so the exact
+total comes with the ranking. Anything else (phrases, ranges, fuzzy words) returns None and is
+left to Whoosh.
+"""
+
+import weakref
+
+from whoosh import query as q
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+_CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def block_scores(query: q.Query, searcher) -> dict[int, float] | None:
+    """Return the score of every turn `query` matches (global document numbers), or None
+    when the query is not one this module scores."""
+    weighting = searcher.weighting
+    if type(weighting).scorer is not BM25F.scorer or weighting._field_B or weighting.use_final:
+        return None
+    try:
+        return _Scorer.of(searcher).score(query)
+    except _Unsupported:
+        return None
+
+
+class _Scorer:
+    """Per-searcher state: leaf readers, stored length bytes and length norms per field."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.leaves = list(searcher.reader().leaf_readers())
+        self.k1 = searcher.weighting.K1
+        self.b = searcher.weighting.B
+        self._lengths: dict[tuple[int, str], bytes] = {}
+        self._norms: dict[str, list[float]] = {}
+
+    @classmethod
+    def of(cls, searcher) -> "_Scorer":
+        scorer = _CACHES.get(searcher)
+        if scorer is None:
+            scorer = _CACHES[searcher] = cls(searcher)
+        return scorer
+
+    def score(self, node: q.Query) -> dict[int, float]:
+        if isinstance(node, q.Term):
+            return self._term(node.fieldname, node.text, node.boost)
+        if isinstance(node, q.MultiTerm) and not node.constantscore:
+            expanded = q.Or(
+                [q.Term(node.fieldname, t) for t in node._btexts(self.searcher.reader())],
+                boost=node.boost,
+            )
+            return self.score(expanded)
+        if isinstance(node, q.Or) and node.scale is None:
+            scores = self._union([self.score(child) for child in node.subqueries])
+            return _boosted(scores, node.boost)
+        if isinstance(node, q.And) and node.subqueries:
+            return _boosted(self._intersection(node.subqueries), node.boost)
+        if isinstance(node, q.AndNot):
+            scores = self.score(node.a)
+            for d in _docs_of(self.score(node.b)):
+                scores.pop(d, None)
+            return scores
+        if node is q.NullQuery:
+            return {}
+        raise _Unsupported(node)
+
+    def _union(self, parts: list[dict[int, float]]) -> dict[int, float]:
+        if not parts:
+            return {}
+        parts.sort(key=len, reverse=True)
+        total = dict(parts[0])
+        for part in parts[1:]:
+            get = total.get
+            for d, s in part.items():
+                total[d] = get(d, 0.0) + s
+        return total
+
+    def _intersection(self, children: list[q.Query]) -> dict[int, float]:
+        parts = sorted((self.score(child) for child in children), key=len)
+        common = set(parts[0]).intersection(*parts[1:])
+        return {d: sum(part[d] for part in parts) for d in common}
+
+    def _term(self, fieldname: str, text, boost: float) -> dict[int, float]:
+        searcher = self.searcher
+        if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
+            raise _Unsupported(fieldname)
+        field = searcher.schema[fieldname]
+        try:
+            btext = field.to_bytes(text) if isinstance(text, str) else text
+        except ValueError:
+            return {}
+        scores: dict[int, float] = {}
+        if not any((fieldname, btext) in reader for reader, _ in self.leaves):
+            return scores
+        idf = searcher.idf(fieldname, btext)  # as Whoosh's scorer asks it: cached per term
+        k1p1 = self.k1 + 1
+        norms = self._norm(fieldname)
+        for i, (reader, base) in enumerate(self.leaves):
+            if (fieldname, btext) not in reader:
+                continue
+            matcher = reader._terms.matcher(fieldname, btext, field.format)
+            if not isinstance(matcher, W3LeafMatcher):
+                raise _Unsupported(fieldname)
+            lengths = self._lengths_of(i, reader, fieldname)
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                for d, w in zip(matcher._ids, matcher._weights, strict=True):
+                    if deleted and d in deleted:
+                        continue
+                    # Whoosh's bm25(), term for term, then its boost wrapper.
+                    score = idf * ((w * k1p1) / (w + norms[lengths[d]]))
+                    scores[base + d] = score * boost if boost != 1.0 else score
+                matcher._next_block()
+        return scores
+
+    def _norm(self, fieldname: str) -> list[float]:
+        norms = self._norms.get(fieldname)
+        if norms is None:
+            avgfl = self.searcher.avg_field_length(fieldname) or 1
+            k1, b = self.k1, self.b
+            norms = [k1 * ((1 - b) + b * byte_to_length(i) / avgfl) for i in range(256)]
+            self._norms[fieldname] = norms
+        return norms
+
+    def _lengths_of(self, i: int, reader, fieldname: str) -> bytes:
+        key = (i, fieldname)
+        lengths = self._lengths.get(key)
+        if lengths is None:
+            column = reader._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column_type())
+            count = reader.doc_count_all()
+            if column is None:
+                lengths = bytes(count)
+            else:
+                raw = column._dbfile.get(column._basepos, column._count)
+                lengths = bytes(raw) + bytes(max(0, count - len(raw)))
+            self._lengths[key] = lengths
+        return lengths
+
+
+def _lengths_column_type():
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    return LENGTHS_COLUMN
+
+
+def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:
+    if boost != 1.0:
+        for d in scores:
+            scores[d] *= boost
+    return scores
+
+
+def _docs_of(scores: dict[int, float]):
+    return list(scores)
