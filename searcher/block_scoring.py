@@ -73,9 +73,56 @@ class _Scorer:
             for d in _docs_of(self.score(node.b)):
                 scores.pop(d, None)
             return scores
+        if isinstance(node, q.Phrase) and node.slop == 1:
+            return _boosted(self._phrase(node.fieldname, node.words), node.boost)
         if node is q.NullQuery:
             return {}
         raise _Unsupported(node)
+
+    def _phrase(self, fieldname: str, words: list) -> dict[int, float]:
+        """Turns with the words at consecutive positions, scored as Whoosh does: the sum of
+        the words' scores."""
+        if fieldname not in self.searcher.schema:
+            return {}
+        if not self.searcher.schema[fieldname].format.supports("positions"):
+            raise _Unsupported(fieldname)
+        parts = [self._term(fieldname, word, 1.0) for word in words]
+        if not parts:
+            return {}
+        common = set(parts[0]).intersection(*parts[1:])
+        if len(parts) == 1 or not common:
+            return {d: parts[0][d] for d in common}
+        positions = [self._positions(fieldname, word, common) for word in words]
+        found = {}
+        for d in common:
+            later = [set(p[d]) for p in positions[1:]]
+            for start in positions[0][d]:
+                if all(start + i in later[i - 1] for i in range(1, len(words))):
+                    found[d] = sum(part[d] for part in parts)
+                    break
+        return found
+
+    def _positions(self, fieldname: str, word, docs: set[int]) -> dict[int, list[int]]:
+        field = self.searcher.schema[fieldname]
+        btext = field.to_bytes(word) if isinstance(word, str) else word
+        decode = field.format.decode_positions
+        found: dict[int, list[int]] = {}
+        for reader, base in self.leaves:
+            if (fieldname, btext) not in reader:
+                continue
+            matcher = reader._terms.matcher(fieldname, btext, field.format)
+            if not isinstance(matcher, W3LeafMatcher):
+                raise _Unsupported(fieldname)
+            while matcher.is_active():
+                matcher._read_ids()
+                ids = matcher._ids if base == 0 else [base + d for d in matcher._ids]
+                if not docs.isdisjoint(ids):
+                    matcher._read_values()
+                    for d, value in zip(ids, matcher._values, strict=True):
+                        if d in docs:
+                            found[d] = decode(value)
+                matcher._next_block()
+        return found
 
     def _union(self, parts: list[dict[int, float]]) -> dict[int, float]:
         if not parts:

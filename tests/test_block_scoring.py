@@ -45,7 +45,7 @@ def test_block_scores_equal_whoosh_scores(turns, text):
 
 
 def test_queries_it_cannot_score_are_left_to_whoosh(turns):
-    assert block_scores(parse_query(turns.parser, '"Direct Line"'), turns.searcher) is None
+    assert block_scores(parse_query(turns.parser, '"Direct Line"~3'), turns.searcher) is None
     assert block_scores(q.Term("speaker", "vladimir putin"), turns.searcher) is None
 
 
@@ -53,3 +53,22 @@ def test_top_scores_orders_ties_by_document():
     scores = {7: 1.0, 3: 2.0, 5: 1.0, 1: 1.0, 9: 0.5}
     assert top_scores(scores, 3) == [(3, 2.0), (1, 1.0), (5, 1.0)]
     assert top_scores({}, 3) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Direct Line"',
+        '"United States"',
+        '"economic growth" OR sanctions',
+        '"the Ministry of Defence"',
+    ],
+)
+def test_phrase_block_scores_equal_whoosh_scores(turns, text):
+    query = parse_query(turns.parser, clean_query(text))
+    ours = block_scores(query, turns.searcher)
+    theirs = _whoosh_scores(turns.searcher, query)
+    assert ours is not None and theirs
+    assert ours.keys() == theirs.keys()
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-12)
