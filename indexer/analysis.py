@@ -113,6 +113,7 @@ def use_stem_table(folder: Path) -> None:
 def recording_stems():
     """Within the block, remember every word stemmed (the words being indexed)."""
     global _RECORDED
+    _RAW_TERMS.clear()  # a cached token would skip stem() and go unrecorded
     outer, _RECORDED = _RECORDED, set()
     try:
         yield _RECORDED
@@ -233,6 +234,38 @@ class TextAnalyzer(Analyzer):
                 renumbered = pos if renumbered is None else renumbered + 1
                 t.pos = renumbered
             yield t
+
+    def occurrences(self, value: str) -> list[tuple[str, int, int, int]]:
+        """Return (term, position, start, end) for each indexed word of `value`: what the
+        analyzer yields with positions and character offsets, as plain tuples."""
+        key = (self.stemming, self.stoplist)
+        terms = _RAW_TERMS.get(key)
+        if terms is None:
+            terms = _RAW_TERMS[key] = {}
+        found = []
+        pos = None
+        for i, m in enumerate(TOKEN_RE.finditer(value)):
+            raw = m.group()
+            term = terms.get(raw, _UNSEEN)
+            if term is _UNSEEN:
+                term = terms[raw] = self._term(raw)
+            if term is not None:
+                pos = i if pos is None else pos + 1
+                start, end = m.span()
+                found.append((term, pos, start, end))
+        return found
+
+    def _term(self, raw: str) -> str | None:
+        word = _normal(raw)
+        if word in self.stoplist:
+            return None
+        return stem(word) if self.stemming else word
+
+
+# Raw token → indexed term (None: a stop word), per kind of analyzer; kept out of the
+# analyzer objects, which Whoosh pickles into the index.
+_RAW_TERMS: dict[tuple, dict[str, str | None]] = {}
+_UNSEEN = object()
 
 
 def _spans(value: str, start_pos: int, start_char: int):

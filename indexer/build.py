@@ -21,6 +21,7 @@ from indexer.errors import CorpusError, IndexUnreadableError
 from indexer.ingest import Annotations, load_source, write_transcript
 from indexer.lock import IndexLock
 from indexer.parallel import commit_segments, worker_count, write_in_workers
+from indexer.pool import segment_writer
 from indexer.reading import ReadResult, SourceFile, scan_corpus
 from indexer.report import IndexReport
 from indexer.retag import retag
@@ -142,7 +143,7 @@ def _rebuild(
 
 
 def _write_here(context: _Context, ix, files: list[SourceFile], report: IndexReport) -> None:
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    writer = segment_writer(ix, WRITER_MEMORY_MB)
     try:
         for done, source in enumerate(files, start=1):
             loaded = load_source(context.corpus, source, report)
@@ -215,7 +216,7 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
     present = {source.rel for source in files}
     gone = [record for rel, record in indexed.items() if rel not in present]
     if changes or gone:
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        writer = segment_writer(ix, WRITER_MEMORY_MB)
         try:
             for record in gone:
                 writer.delete_by_term("transcript", record.transcript)

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from indexer.analysis import recording_stems, stems_of
 from indexer.errors import BuildError
 from indexer.ingest import Annotations, load_source, write_transcript
+from indexer.pool import segment_writer
 from indexer.reading import SourceFile
 from indexer.report import IndexReport
 
@@ -177,7 +178,7 @@ def _write_share(
                 raise SystemExit(1)
             loaded = load_source(corpus, source, result.report)
             if loaded is not None:
-                writer = writer or _segment_writer(ix, limitmb)
+                writer = writer or segment_writer(ix, limitmb, lock=False)
                 turns += write_transcript(writer, source, loaded, annotations)
                 result.report.added += 1
                 if turns >= segment_turns:
@@ -188,16 +189,6 @@ def _write_share(
             result.segments.append(_finish_segment(writer))
         result.stems = stems_of(words)
     return result
-
-
-def _segment_writer(ix, limitmb: int) -> SegmentWriter:
-    """A writer of a new segment that takes no lock (the parent holds it) and keeps its
-    temporary files apart: every Whoosh writer of an index shares one temporary folder and
-    deletes it when done, which would pull the files from under the other workers."""
-    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
-    writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{os.getpid()}.tmp")
-    writer.pool = PostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
-    return writer
 
 
 def _finish_segment(writer: SegmentWriter):

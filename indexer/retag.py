@@ -5,6 +5,7 @@ from datetime import date
 
 from indexer.annotate import tag_topics
 from indexer.documents import turn_documents
+from indexer.pool import segment_writer
 from indexer.sources import SourceRecord
 from indexer.topics import Taxonomy
 from indexer.transcript import Transcript, Turn
@@ -18,7 +19,7 @@ def retag(ix, taxonomy: Taxonomy, memory_mb: int) -> int:
         for docnum, fields in reader.iter_docs():
             groups[fields["transcript"]].append((docnum, fields, sources[docnum]))
     changed = 0
-    writer = ix.writer(limitmb=memory_mb)
+    writer = segment_writer(ix, memory_mb)
     try:
         for docs in groups.values():
             docs.sort(key=lambda d: d[1]["seq"])

@@ -4,15 +4,16 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
+from indexer.postings import TurnCharacters, TurnPositions
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
 
 def make_schema() -> Schema:
     """Return the schema of a turn index."""
     text = text_analyzer()
-    return Schema(
+    schema = Schema(
         turn_id=ID(stored=True, unique=True),
         transcript=ID(stored=True, sortable=True),
         title=TEXT(analyzer=text, stored=True, phrase=True),
@@ -31,3 +32,8 @@ def make_schema() -> Schema:
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),
     )
+    # The same postings as Whoosh's formats, built without a Token per word.
+    schema["text"].format = TurnCharacters(field_boost=schema["text"].format.field_boost)
+    for name in ("title", "speaker_name", "role"):
+        schema[name].format = TurnPositions(field_boost=schema[name].format.field_boost)
+    return schema

@@ -17,6 +17,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from indexer.whoosh_fixes import length_bytes
+
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -188,21 +190,11 @@ class _Scorer:
         key = (i, fieldname)
         lengths = self._lengths.get(key)
         if lengths is None:
-            column = reader._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column_type())
-            count = reader.doc_count_all()
-            if column is None:
-                lengths = bytes(count)
-            else:
-                raw = column._dbfile.get(column._basepos, column._count)
-                lengths = bytes(raw) + bytes(max(0, count - len(raw)))
+            lengths = length_bytes(reader._perdoc, fieldname)
+            if lengths is None:
+                raise _Unsupported(fieldname)
             self._lengths[key] = lengths
         return lengths
-
-
-def _lengths_column_type():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
 
 
 def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:

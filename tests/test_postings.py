@@ -1,0 +1,32 @@
+"""The one-pass postings formats write exactly what Whoosh's own formats write."""
+
+from whoosh.formats import Characters, Positions
+
+from indexer.analysis import name_analyzer, text_analyzer
+from indexer.postings import TurnCharacters, TurnPositions
+from indexer.schema import make_schema
+
+TEXTS = [
+    "The President: in 2021 the Ministry of Defence’s budget (the “defence order”) grew.",
+    "Thank you. Thank you very much!",
+    "",
+    "the of and",
+    "Niinistö, Sauli — Président; don’t stop",
+]
+
+
+def test_formats_match_whoosh_formats(seed_text):
+    texts = [*TEXTS, seed_text, *seed_text.split("\n")]
+    pairs = [(TurnCharacters(), Characters()), (TurnPositions(), Positions())]
+    for ours, theirs in pairs:
+        for analyzer in (text_analyzer(), name_analyzer()):
+            for text in texts:
+                mine = list(ours.word_values(text, analyzer, mode="index"))
+                whoosh = list(theirs.word_values(text, analyzer, mode="index"))
+                assert mine == whoosh
+
+
+def test_the_schema_uses_them():
+    schema = make_schema()
+    assert isinstance(schema["text"].format, TurnCharacters)
+    assert all(isinstance(schema[f].format, TurnPositions) for f in ("title", "role"))
