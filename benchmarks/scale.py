@@ -5,8 +5,9 @@
 
 For each size, a deterministic transcript corpus is generated from the real turns of
 ../shared/corpora/kremlin-en-all (repeated with variation: sentences rotated, paragraphs shuffled,
-dates varied), then, each engine in its own process: build time, turns/s, CPU seconds, peak
-memory and index size; warm latency of a few hundred mixed queries (one to three words,
+dates varied), then, each engine in its own process: build time, turns/s, CPU seconds (workers
+included), peak resident memory (of the process and its workers, sampled every 0.2 s)
+and index size; warm latency of a few hundred mixed queries (one to three words,
 phrases, with and without a speaker or date filter) returning the top 10 hits with snippets,
 p50/p95/p99. Last, the cold one-shot `remarks search` on the bundled corpus against a cold
 stock-Whoosh search script. Saves benchmarks/results/scale.json and scale.png.
@@ -121,14 +122,46 @@ def mixed_queries(n: int = 300) -> list[tuple[str, dict]]:
 
 
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 phase, engine, folder = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path.insert(0, sys.argv[4])
 from benchmarks import scale_engines as e
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+peak = 0
+
+def tree_rss():
+    # Resident memory of this process and all its descendants (worker processes included).
+    parents, rss = {}, {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(name)] = int(fields[1])
+            rss[int(name)] = int(fields[21]) * PAGE
+    tree, grown = {os.getpid()}, True
+    while grown:
+        before = len(tree)
+        tree |= {pid for pid, parent in parents.items() if parent in tree}
+        grown = len(tree) > before
+    return sum(rss.get(pid, 0) for pid in tree)
+
+def sample():
+    global peak
+    while True:
+        peak = max(peak, tree_rss())
+        time.sleep(0.2)
+
+threading.Thread(target=sample, daemon=True).start()
 t0 = time.perf_counter(); c0 = time.process_time()
 result = getattr(e, f"{phase}_{engine.replace('-', '_')}")(folder)
-result.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0,
-              peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+result.update(seconds=time.perf_counter() - t0,
+              cpu_seconds=time.process_time() - c0 + children.ru_utime + children.ru_stime,
+              peak_mb=max(peak, tree_rss()) / 2**20)
 print(json.dumps(result))
 """
 

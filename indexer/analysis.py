@@ -114,6 +114,7 @@ def recording_stems():
     """Within the block, remember every word stemmed (the words being indexed)."""
     global _RECORDED
     _RAW_TERMS.clear()  # a cached token would skip stem() and go unrecorded
+    _LAST_OCCURRENCES.clear()
     outer, _RECORDED = _RECORDED, set()
     try:
         yield _RECORDED
@@ -239,6 +240,9 @@ class TextAnalyzer(Analyzer):
         """Return (term, position, start, end) for each indexed word of `value`: what the
         analyzer yields with positions and character offsets, as plain tuples."""
         key = (self.stemming, self.stoplist)
+        last = _LAST_OCCURRENCES.get(key)
+        if last is not None and last[0] is value:  # the same text indexed in a second field
+            return last[1]
         terms = _RAW_TERMS.get(key)
         if terms is None:
             terms = _RAW_TERMS[key] = {}
@@ -253,6 +257,7 @@ class TextAnalyzer(Analyzer):
                 pos = i if pos is None else pos + 1
                 start, end = m.span()
                 found.append((term, pos, start, end))
+        _LAST_OCCURRENCES[key] = (value, found)
         return found
 
     def _term(self, raw: str) -> str | None:
@@ -265,6 +270,7 @@ class TextAnalyzer(Analyzer):
 # Raw token → indexed term (None: a stop word), per kind of analyzer; kept out of the
 # analyzer objects, which Whoosh pickles into the index.
 _RAW_TERMS: dict[tuple, dict[str, str | None]] = {}
+_LAST_OCCURRENCES: dict[tuple, tuple[str, list]] = {}
 _UNSEEN = object()
 
 

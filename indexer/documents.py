@@ -22,6 +22,7 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             "speaker": turn.speaker,
             "speaker_name": turn.speaker,
             "text": turn.text,
+            "text_pos": turn.text,
         }
         if turn.topics:
             doc["topics"] = ",".join(turn.topics)

@@ -6,7 +6,14 @@ plain tuples instead; the postings are byte for byte the same (tested), so index
 the same. Any other analyzer or option goes through Whoosh's own code.
 """
 
-from whoosh.formats import Characters, Positions
+from itertools import accumulate
+from operator import itemgetter
+from pickle import loads
+
+from whoosh.formats import Characters, Frequency, Positions
+from whoosh.system import _INT_SIZE, pack_uint
+
+_FIRST = itemgetter(0)
 
 
 def _grouped(analyzer, value, kwargs) -> dict | None:
@@ -33,6 +40,13 @@ class TurnCharacters(Characters):
         boost, encode = self.field_boost, self.encode
         return [(w, len(ps), len(ps) * boost, encode(ps)) for w, ps in grouped.items()]
 
+    def decode_positions(self, valuestring):
+        # Whoosh's result, unpickled without copying the value and summed in C.
+        if valuestring[-1:] != b".":
+            return super().decode_positions(valuestring)
+        codes = loads(memoryview(valuestring)[_INT_SIZE:])
+        return list(accumulate(map(_FIRST, codes)))
+
 
 class TurnPositions(Positions):
     """Positions of each word (titles, roles, speaker names)."""
@@ -45,3 +59,19 @@ class TurnPositions(Positions):
         return [
             (w, len(ps), len(ps) * boost, encode([p[0] for p in ps])) for w, ps in grouped.items()
         ]
+
+    def decode_positions(self, valuestring):
+        if valuestring[-1:] != b".":
+            return super().decode_positions(valuestring)
+        return list(accumulate(loads(memoryview(valuestring)[_INT_SIZE:])))
+
+
+class TurnFrequency(Frequency):
+    """How often each word occurs (the scored turn text: small postings, quick to read)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        grouped = _grouped(analyzer, value, kwargs)
+        if grouped is None:
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        return [(w, len(ps), len(ps) * boost, pack_uint(len(ps))) for w, ps in grouped.items()]

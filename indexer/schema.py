@@ -4,9 +4,12 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
-from indexer.postings import TurnCharacters, TurnPositions
+from indexer.postings import TurnCharacters, TurnFrequency, TurnPositions
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# The turn text twice: `text` scored by word frequencies (postings quick to read), and
+# `text_pos` with positions and character offsets, for phrases.
+PHRASE_FIELD = "text_pos"
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
 
@@ -27,13 +30,15 @@ def make_schema() -> Schema:
         topic_list=COLUMN(VarBytesColumn()),
         exchange=ID(stored=True),
         exchange_span=STORED(),
-        text=TEXT(analyzer=text, stored=True, phrase=True, chars=True),
+        text=TEXT(analyzer=text, stored=True, phrase=False),
+        text_pos=TEXT(analyzer=text, phrase=True, chars=True),
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),
     )
     # The same postings as Whoosh's formats, built without a Token per word.
-    schema["text"].format = TurnCharacters(field_boost=schema["text"].format.field_boost)
-    for name in ("title", "speaker_name", "role"):
-        schema[name].format = TurnPositions(field_boost=schema[name].format.field_boost)
+    formats = {"text": TurnFrequency, PHRASE_FIELD: TurnCharacters}
+    formats |= {name: TurnPositions for name in ("title", "speaker_name", "role")}
+    for name, format_class in formats.items():
+        schema[name].format = format_class(field_boost=schema[name].format.field_boost)
     return schema

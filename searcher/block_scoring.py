@@ -83,47 +83,40 @@ class _Scorer:
 
     def _phrase(self, fieldname: str, words: list) -> dict[int, float]:
         """Turns with the words at consecutive positions, scored as Whoosh does: the sum of
-        the words' scores."""
+        the words' scores (in the positions field, read once for scores and positions)."""
         if fieldname not in self.searcher.schema:
             return {}
         if not self.searcher.schema[fieldname].format.supports("positions"):
             raise _Unsupported(fieldname)
-        parts = [self._term(fieldname, word, 1.0) for word in words]
-        if not parts:
+        if not words:
             return {}
+        values: list[dict[int, bytes]] = [{} for _ in words]
+        parts = [self._term(fieldname, w, 1.0, v) for w, v in zip(words, values, strict=True)]
         common = set(parts[0]).intersection(*parts[1:])
         if len(parts) == 1 or not common:
             return {d: parts[0][d] for d in common}
-        positions = [self._positions(fieldname, word, common) for word in words]
+        decode = self.searcher.schema[fieldname].format.decode_positions
+        # Turns of one transcript share a title: the same posting values, checked once.
+        checked: dict[tuple, bool] = {}
         found = {}
+        if len(words) == 2:  # the common case, without the general loops
+            (first, second), (score1, score2) = values, parts
+            for d in common:
+                key = (first[d], second[d])
+                has = checked.get(key)
+                if has is None:
+                    follow = [p - 1 for p in decode(key[1])]
+                    has = checked[key] = not set(decode(key[0])).isdisjoint(follow)
+                if has:
+                    found[d] = score1[d] + score2[d]
+            return found
         for d in common:
-            later = [set(p[d]) for p in positions[1:]]
-            for start in positions[0][d]:
-                if all(start + i in later[i - 1] for i in range(1, len(words))):
-                    found[d] = sum(part[d] for part in parts)
-                    break
-        return found
-
-    def _positions(self, fieldname: str, word, docs: set[int]) -> dict[int, list[int]]:
-        field = self.searcher.schema[fieldname]
-        btext = field.to_bytes(word) if isinstance(word, str) else word
-        decode = field.format.decode_positions
-        found: dict[int, list[int]] = {}
-        for reader, base in self.leaves:
-            if (fieldname, btext) not in reader:
-                continue
-            matcher = reader._terms.matcher(fieldname, btext, field.format)
-            if not isinstance(matcher, W3LeafMatcher):
-                raise _Unsupported(fieldname)
-            while matcher.is_active():
-                matcher._read_ids()
-                ids = matcher._ids if base == 0 else [base + d for d in matcher._ids]
-                if not docs.isdisjoint(ids):
-                    matcher._read_values()
-                    for d, value in zip(ids, matcher._values, strict=True):
-                        if d in docs:
-                            found[d] = decode(value)
-                matcher._next_block()
+            key = tuple(v[d] for v in values)
+            has = checked.get(key)
+            if has is None:
+                has = checked[key] = _in_sequence([decode(value) for value in key])
+            if has:
+                found[d] = sum(part[d] for part in parts)
         return found
 
     def _union(self, parts: list[dict[int, float]]) -> dict[int, float]:
@@ -142,7 +135,10 @@ class _Scorer:
         common = set(parts[0]).intersection(*parts[1:])
         return {d: sum(part[d] for part in parts) for d in common}
 
-    def _term(self, fieldname: str, text, boost: float) -> dict[int, float]:
+    def _term(
+        self, fieldname: str, text, boost: float, values: dict[int, bytes] | None = None
+    ) -> dict[int, float]:
+        """Score every turn with the word; with `values`, also collect its posting values."""
         searcher = self.searcher
         if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
             raise _Unsupported(fieldname)
@@ -168,6 +164,9 @@ class _Scorer:
             while matcher.is_active():
                 matcher._read_ids()
                 matcher._read_weights()
+                if values is not None:
+                    matcher._read_values()
+                    values.update(zip(_offset(matcher._ids, base), matcher._values, strict=True))
                 for d, w in zip(matcher._ids, matcher._weights, strict=True):
                     if deleted and d in deleted:
                         continue
@@ -195,6 +194,21 @@ class _Scorer:
                 raise _Unsupported(fieldname)
             self._lengths[key] = lengths
         return lengths
+
+
+def _offset(ids, base: int):
+    return ids if base == 0 else [base + d for d in ids]
+
+
+def _in_sequence(positions: list[list[int]]) -> bool:
+    """Whether some position of the first word is followed by the second word, then the
+    third…, one position apart."""
+    starts = set(positions[0])
+    for i, later in enumerate(positions[1:], start=1):
+        starts.intersection_update([p - i for p in later])
+        if not starts:
+            return False
+    return True
 
 
 def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:

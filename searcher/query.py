@@ -23,6 +23,7 @@ from whoosh.support.levenshtein import distance
 
 from indexer.analysis import name_analyzer, text_analyzer
 from indexer.errors import UsageError
+from indexer.schema import PHRASE_FIELD
 
 MAX_QUERY_CHARS = 1000
 FIELD_ALIASES = {"speaker_name": ["speaker", "who"], "topics": ["topic"], "turn_id": ["turn"]}
@@ -94,10 +95,12 @@ class StemmedFuzzyTerm(q.FuzzyTerm):
 
 
 def _tidy(node: q.Query) -> q.Query:
-    """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, and a
-    bare `*` mean 'every turn'."""
+    """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, text
+    phrases use the positions field, and a bare `*` mean 'every turn'."""
     if isinstance(node, q.Wildcard | q.Prefix) and node.text in ("*", ""):
         return q.Every()
+    if isinstance(node, q.Phrase) and node.fieldname == "text":
+        return q.Phrase(PHRASE_FIELD, node.words, node.slop, node.boost, node.char_ranges)
     if type(node) is q.FuzzyTerm and node.fieldname == "text":
         return StemmedFuzzyTerm(
             node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength, False

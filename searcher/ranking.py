@@ -13,6 +13,7 @@ from whoosh import query as q
 from whoosh.scoring import BM25F
 
 from indexer.analysis import name_analyzer, text_analyzer
+from indexer.schema import PHRASE_FIELD
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def add_closeness(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
         return parsed
     extra: list[q.Query] = []
     if config.proximity:
-        extra.append(q.Phrase("text", stems, slop=config.proximity_slop, boost=config.proximity))
+        extra.append(
+            q.Phrase(PHRASE_FIELD, stems, slop=config.proximity_slop, boost=config.proximity)
+        )
     if config.all_words:
         extra.append(q.And([q.Term("text", s) for s in stems], boost=config.all_words))
     return q.Or([parsed, *extra])

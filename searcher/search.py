@@ -9,6 +9,7 @@ from whoosh import query as q
 from whoosh import sorting
 
 from indexer.errors import UsageError
+from indexer.schema import PHRASE_FIELD
 from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
 from searcher.matches import matching_docs, rank
@@ -159,7 +160,7 @@ def _term_weights(parsed: q.Query, searcher) -> dict[str, float]:
     weights = {}
     n = max(reader.doc_count(), 1)
     for fieldname, term in terms:
-        if fieldname != "text":
+        if fieldname not in ("text", PHRASE_FIELD):
             continue
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         df = reader.doc_frequency(fieldname, word)

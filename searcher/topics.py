@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from whoosh import query as q
 
 from indexer.errors import UsageError
+from indexer.schema import PHRASE_FIELD
 from searcher.session import TurnIndex
 
 # Tagged turns come first: a constant score for the tag outweighs any BM25 score of the text,
@@ -69,7 +70,7 @@ def topic_query(index: TurnIndex, name: str) -> q.Query:
     tagged = q.ConstantScoreQuery(q.Term("topics", name), score=TAGGED_BOOST)
     parts: list[q.Query] = [tagged]
     parts += [q.Term("text", term) for term in topic["terms"]]
-    parts += [q.Phrase("text", list(phrase)) for phrase in topic["phrases"]]
+    parts += [q.Phrase(PHRASE_FIELD, list(phrase)) for phrase in topic["phrases"]]
     return q.Or(parts)
 
 

@@ -1,9 +1,9 @@
 """The one-pass postings formats write exactly what Whoosh's own formats write."""
 
-from whoosh.formats import Characters, Positions
+from whoosh.formats import Characters, Frequency, Positions
 
 from indexer.analysis import name_analyzer, text_analyzer
-from indexer.postings import TurnCharacters, TurnPositions
+from indexer.postings import TurnCharacters, TurnFrequency, TurnPositions
 from indexer.schema import make_schema
 
 TEXTS = [
@@ -18,6 +18,7 @@ TEXTS = [
 def test_formats_match_whoosh_formats(seed_text):
     texts = [*TEXTS, seed_text, *seed_text.split("\n")]
     pairs = [(TurnCharacters(), Characters()), (TurnPositions(), Positions())]
+    pairs.append((TurnFrequency(), Frequency()))
     for ours, theirs in pairs:
         for analyzer in (text_analyzer(), name_analyzer()):
             for text in texts:
@@ -28,5 +29,6 @@ def test_formats_match_whoosh_formats(seed_text):
 
 def test_the_schema_uses_them():
     schema = make_schema()
-    assert isinstance(schema["text"].format, TurnCharacters)
+    assert isinstance(schema["text"].format, TurnFrequency)
+    assert isinstance(schema["text_pos"].format, TurnCharacters)
     assert all(isinstance(schema[f].format, TurnPositions) for f in ("title", "role"))

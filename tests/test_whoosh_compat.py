@@ -27,6 +27,7 @@ def _doc(n, text, speaker="Ivan Petrov"):
         "speaker": speaker,
         "speaker_name": speaker,
         "text": text,
+        "text_pos": text,
     }
 
 
@@ -41,10 +42,12 @@ def test_phrase_positions_chars_and_columns(tmp_path):
     )
     with ix.searcher() as s:
         parser = QueryParser("text", ix.schema)
-        hits = s.search(parser.parse('"career guidance"'))
+        # Phrases search the positions field (the scored `text` keeps frequencies only).
+        hits = s.search(QueryParser("text_pos", ix.schema).parse('"career guidance"'))
         assert [h["turn_id"] for h in hits] == ["t:1"]
         # Stemming joins "career" and "careers"; the shorter turn ranks first under BM25.
         assert [h["turn_id"] for h in s.search(parser.parse("careers"))] == ["t:2", "t:1"]
         assert list(s.reader().column_reader("speaker")) == ["Ivan Petrov", "Anna Lee"]
-        matcher = q.Term("text", "guidanc").matcher(s)
+        matcher = q.Term("text_pos", "guidanc").matcher(s)
         assert matcher.supports("characters")
+        assert not q.Term("text", "guidanc").matcher(s).supports("positions")
