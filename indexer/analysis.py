@@ -114,7 +114,7 @@ def recording_stems():
     """Within the block, remember every word stemmed (the words being indexed)."""
     global _RECORDED
     _RAW_TERMS.clear()  # a cached token would skip stem() and go unrecorded
-    _LAST_OCCURRENCES.clear()
+    _RECENT.clear()
     outer, _RECORDED = _RECORDED, set()
     try:
         yield _RECORDED
@@ -240,9 +240,14 @@ class TextAnalyzer(Analyzer):
         """Return (term, position, start, end) for each indexed word of `value`: what the
         analyzer yields with positions and character offsets, as plain tuples."""
         key = (self.stemming, self.stoplist)
-        last = _LAST_OCCURRENCES.get(key)
-        if last is not None and last[0] is value:  # the same text indexed in a second field
-            return last[1]
+        # A turn's text is analyzed for its topics, then indexed in two fields; a transcript's
+        # title is indexed with each of its turns: analyze each once.
+        recent = _RECENT.get(key)
+        if recent is None:
+            recent = _RECENT[key] = {}
+        found = recent.get(value)
+        if found is not None:
+            return found
         terms = _RAW_TERMS.get(key)
         if terms is None:
             terms = _RAW_TERMS[key] = {}
@@ -257,7 +262,9 @@ class TextAnalyzer(Analyzer):
                 pos = i if pos is None else pos + 1
                 start, end = m.span()
                 found.append((term, pos, start, end))
-        _LAST_OCCURRENCES[key] = (value, found)
+        if len(recent) >= RECENT_TEXTS:
+            recent.clear()
+        recent[value] = found
         return found
 
     def _term(self, raw: str) -> str | None:
@@ -270,7 +277,8 @@ class TextAnalyzer(Analyzer):
 # Raw token → indexed term (None: a stop word), per kind of analyzer; kept out of the
 # analyzer objects, which Whoosh pickles into the index.
 _RAW_TERMS: dict[tuple, dict[str, str | None]] = {}
-_LAST_OCCURRENCES: dict[tuple, tuple[str, list]] = {}
+_RECENT: dict[tuple, dict[str, list]] = {}  # text → occurrences, for the last few texts
+RECENT_TEXTS = 512
 _UNSEEN = object()
 
 
@@ -316,6 +324,4 @@ def term_spans(text: str):
 
 def analyze(text: str) -> list[str]:
     """Return the index terms of a text, as the text analyzer produces them."""
-    stoplist = text_analyzer().stoplist
-    words = (_normal(m.group(0)) for m in TOKEN_RE.finditer(text))
-    return [stem(w) for w in words if w not in stoplist]
+    return [term for term, _, _, _ in text_analyzer().occurrences(text)]

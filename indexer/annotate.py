@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from indexer.analysis import analyze
 from indexer.exchanges import group_exchanges
 from indexer.speakers_file import SpeakerBook
 from indexer.topics import Taxonomy
@@ -35,8 +36,12 @@ def tag_topics(transcript: Transcript, taxonomy: Taxonomy) -> Transcript:
     for turn in transcript.turns:
         members.setdefault(turn.exchange, []).append(turn.text)
     declared = [t.strip().lower() for t in transcript.topics]
+    # Each turn is analyzed on its own (the analysis is then reused to index it); the terms
+    # of an exchange are its turns' terms one after the other, as if the texts were joined.
     topics = {
-        number: tuple(dict.fromkeys([*taxonomy.tag("\n".join(texts)), *declared]))
+        number: tuple(
+            dict.fromkeys([*taxonomy.tag_terms([s for t in texts for s in analyze(t)]), *declared])
+        )
         for number, texts in members.items()
     }
     turns = tuple(replace(turn, topics=topics[turn.exchange]) for turn in transcript.turns)

@@ -15,6 +15,8 @@ import pickle
 from array import array
 from operator import itemgetter
 
+from whoosh.writing import SegmentWriter
+
 ENTRY_BYTES = 200  # a new term: its key, dict slot and three containers
 POSTING_BYTES = 20  # a document number, a weight and a list slot
 VALUE_BYTES = 33  # a bytes object's own size, before its content
@@ -46,6 +48,27 @@ class TermPool:
         self.size += POSTING_BYTES + (VALUE_BYTES + len(value) if value else 0)
         if self.size > self.limit:
             self._spill()
+
+    def add_field(self, fieldname: str, docnum: int, items, scorable: bool) -> int:
+        """Add one field's postings of a document (what `field.index()` gives); return the
+        field's length in words (0 when it is not scorable)."""
+        terms, length, size = self._terms, 0, self.size
+        for btext, freq, weight, value in items:
+            key = (fieldname, btext)
+            postings = terms.get(key)
+            if postings is None:
+                postings = terms[key] = (array("I"), array("d"), [])
+                size += ENTRY_BYTES + len(btext)
+            postings[0].append(docnum)
+            postings[1].append(weight)
+            postings[2].append(value)
+            size += POSTING_BYTES + (VALUE_BYTES + len(value) if value else 0)
+            length += freq
+        self.fieldnames.add(fieldname)
+        self.size = size
+        if size > self.limit:
+            self._spill()
+        return length if scorable else 0
 
     def _spill(self) -> None:
         name = f"{os.getpid()}-{len(self._runs)}-{id(self)}.terms"
@@ -86,6 +109,43 @@ class TermPool:
         self._terms = {}
 
 
+class TurnWriter(SegmentWriter):
+    """Whoosh's segment writer, adding a document's postings a field at a time.
+
+    `add_document` is Whoosh's, less what this schema never uses (document and field boosts,
+    separate spelling words, term vectors), with one pool call per field instead of one per
+    posting.
+    """
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                if field.separate_spelling() or field.vector:
+                    raise ValueError(f"field {name!r}: spelling words and vectors unsupported")
+                length = 0
+                if field.indexed:
+                    length = self.pool.add_field(name, docnum, field.index(value), field.scorable)
+                perdocwriter.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(name, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+
 def segment_writer(ix, limitmb: int, lock: bool = True):
     """A Whoosh writer of a new segment of `ix` that pools postings by term.
 
@@ -93,9 +153,7 @@ def segment_writer(ix, limitmb: int, lock: bool = True):
     temporary files apart: every Whoosh writer of an index shares one temporary folder and
     deletes it when done, which would pull the files from under the other workers.
     """
-    from whoosh.writing import SegmentWriter
-
-    writer = SegmentWriter(ix, _lk=lock, limitmb=limitmb)
+    writer = TurnWriter(ix, _lk=lock, limitmb=limitmb)
     if not lock:
         writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{os.getpid()}.tmp")
     writer.pool = TermPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)

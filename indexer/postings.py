@@ -6,6 +6,7 @@ plain tuples instead; the postings are byte for byte the same (tested), so index
 the same. Any other analyzer or option goes through Whoosh's own code.
 """
 
+from collections import Counter
 from itertools import accumulate
 from operator import itemgetter
 from pickle import loads
@@ -70,8 +71,9 @@ class TurnFrequency(Frequency):
     """How often each word occurs (the scored turn text: small postings, quick to read)."""
 
     def word_values(self, value, analyzer, **kwargs):
-        grouped = _grouped(analyzer, value, kwargs)
-        if grouped is None:
+        occurrences = getattr(analyzer, "occurrences", None)
+        if occurrences is None or kwargs != {"mode": "index"} or not isinstance(value, str):
             return super().word_values(value, analyzer, **kwargs)
+        counts = Counter(map(_FIRST, occurrences(value)))
         boost = self.field_boost
-        return [(w, len(ps), len(ps) * boost, pack_uint(len(ps))) for w, ps in grouped.items()]
+        return [(w, n, n * boost, pack_uint(n)) for w, n in counts.items()]

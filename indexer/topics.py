@@ -63,7 +63,10 @@ class Taxonomy:
 
     def tag(self, text: str) -> tuple[str, ...]:
         """Return the names of the topics the text is about, in taxonomy order."""
-        stems = analyze(text)
+        return self.tag_terms(analyze(text))
+
+    def tag_terms(self, stems: list[str]) -> tuple[str, ...]:
+        """Return the names of the topics a text is about, given its index terms in order."""
         if not stems:
             return ()
         density = {}

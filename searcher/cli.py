@@ -9,13 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
@@ -106,6 +99,14 @@ def _build(corpus: Path, index: Path, quiet: bool, rebuild: bool = False, wait: 
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
         return index_corpus(corpus, index, rebuild=rebuild, wait=wait)
+    from rich.progress import (  # only for a build: it costs a search start-up time
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("Indexing"),
         BarColumn(),
