@@ -46,7 +46,7 @@ def test_an_index_written_through_it_reads_like_whoosh_own(seed_text, tmp_path):
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), make_schema())
         writer = make(ix)
-        for doc in docs * 5:
+        for doc in docs * 40:  # terms of several blocks
             writer.add_document(**doc)
         writer.commit()
         readers.append(ix.reader())
@@ -54,6 +54,34 @@ def test_an_index_written_through_it_reads_like_whoosh_own(seed_text, tmp_path):
     terms = list(theirs.all_terms())
     assert list(ours.all_terms()) == terms
     for fieldname, btext in terms:
-        mine = ours.postings(fieldname, btext)
-        whoosh = theirs.postings(fieldname, btext)
-        assert list(mine.items_as("weight")) == list(whoosh.items_as("weight"))
+        assert _raw(ours.postings(fieldname, btext)) == _raw(theirs.postings(fieldname, btext))
+        assert _blocks(ours, fieldname, btext) == _blocks(theirs, fieldname, btext)
+        mine, whoosh = ours.term_info(fieldname, btext), theirs.term_info(fieldname, btext)
+        stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id")
+        assert [getattr(mine, s)() for s in stats] == [getattr(whoosh, s)() for s in stats]
+
+
+def _raw(matcher):
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return found
+
+
+def _blocks(reader, fieldname, btext):
+    """Each posting block's size, last document, top weight and length range."""
+    matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    found = []
+    while matcher.is_active():
+        found.append(
+            (
+                matcher._blocklength,
+                matcher.block_max_id(),
+                matcher.block_max_weight(),
+                matcher.block_min_length(),
+                matcher.block_max_length(),
+            )
+        )
+        matcher._next_block()
+    return found
