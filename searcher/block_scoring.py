@@ -90,11 +90,20 @@ class _Scorer:
             raise _Unsupported(fieldname)
         if not words:
             return {}
+        # Rarest word first: each further word is only read for the turns still in the running.
+        reader = self.searcher.reader()
+        field = self.searcher.schema[fieldname]
+        order = sorted(range(len(words)), key=lambda i: _df(reader, field, fieldname, words[i]))
         values: list[dict[int, bytes]] = [{} for _ in words]
-        parts = [self._term(fieldname, w, 1.0, v) for w, v in zip(words, values, strict=True)]
-        common = set(parts[0]).intersection(*parts[1:])
-        if len(parts) == 1 or not common:
-            return {d: parts[0][d] for d in common}
+        parts: list[dict[int, float]] = [{} for _ in words]
+        common: set[int] | None = None
+        for i in order:
+            parts[i] = self._term(fieldname, words[i], 1.0, values[i], common)
+            common = set(parts[i]) if common is None else common & parts[i].keys()
+            if not common:
+                return {}
+        if len(parts) == 1:
+            return parts[0]
         decode = self.searcher.schema[fieldname].format.decode_positions
         # Turns of one transcript share a title: the same posting values, checked once.
         checked: dict[tuple, bool] = {}
@@ -136,9 +145,15 @@ class _Scorer:
         return {d: sum(part[d] for part in parts) for d in common}
 
     def _term(
-        self, fieldname: str, text, boost: float, values: dict[int, bytes] | None = None
+        self,
+        fieldname: str,
+        text,
+        boost: float,
+        values: dict[int, bytes] | None = None,
+        only: set[int] | None = None,
     ) -> dict[int, float]:
-        """Score every turn with the word; with `values`, also collect its posting values."""
+        """Score every turn with the word (or those in `only`); with `values`, also collect
+        its posting values."""
         searcher = self.searcher
         if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
             raise _Unsupported(fieldname)
@@ -166,9 +181,10 @@ class _Scorer:
                 matcher._read_weights()
                 if values is not None:
                     matcher._read_values()
-                    values.update(zip(_offset(matcher._ids, base), matcher._values, strict=True))
+                    found = zip(_offset(matcher._ids, base), matcher._values, strict=True)
+                    values.update(found if only is None else (f for f in found if f[0] in only))
                 for d, w in zip(matcher._ids, matcher._weights, strict=True):
-                    if deleted and d in deleted:
+                    if (deleted and d in deleted) or (only is not None and base + d not in only):
                         continue
                     # Whoosh's bm25(), term for term, then its boost wrapper.
                     score = idf * ((w * k1p1) / (w + norms[lengths[d]]))
@@ -194,6 +210,11 @@ class _Scorer:
                 raise _Unsupported(fieldname)
             self._lengths[key] = lengths
         return lengths
+
+
+def _df(reader, field, fieldname: str, word) -> int:
+    btext = field.to_bytes(word) if isinstance(word, str) else word
+    return reader.doc_frequency(fieldname, btext)
 
 
 def _offset(ids, base: int):
