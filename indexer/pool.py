@@ -15,6 +15,7 @@ import pickle
 from array import array
 from operator import itemgetter
 
+from whoosh.fields import FieldType
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -52,11 +53,15 @@ class TermPool:
         if self.size > self.limit:
             self._spill()
 
-    def add_field(self, fieldname: str, docnum: int, items, scorable: bool) -> int:
-        """Add one field's postings of a document (what `field.index()` gives); return the
+    def add_field(
+        self, fieldname: str, docnum: int, items, scorable: bool, encoded: bool = True
+    ) -> int:
+        """Add one field's postings of a document (what `field.index()` gives, or with
+        `encoded=False` its format's `word_values()`, words not yet UTF-8); return the
         field's length in words (0 when it is not scorable)."""
         terms, length, size = self._terms, 0, self.size
-        for btext, freq, weight, value in items:
+        for word, freq, weight, value in items:
+            btext = word if encoded else word.encode("utf-8")
             key = (fieldname, btext)
             postings = terms.get(key)
             if postings is None:
@@ -159,7 +164,11 @@ class TurnWriter(SegmentWriter):
                 if field.separate_spelling() or field.vector:
                     raise ValueError(f"field {name!r}: spelling words and vectors unsupported")
                 length = 0
-                if field.indexed:
+                if field.indexed and type(field).index is FieldType.index:
+                    # Text, ID and keyword fields: what FieldType.index() yields, encoded here.
+                    words = field.format.word_values(value, field.analyzer, mode="index")
+                    length = self.pool.add_field(name, docnum, words, field.scorable, False)
+                elif field.indexed:
                     length = self.pool.add_field(name, docnum, field.index(value), field.scorable)
                 perdocwriter.add_field(name, field, value if field.stored else None, length)
                 column = field.column_type
