@@ -93,12 +93,20 @@ def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _build(corpus: Path, index: Path, quiet: bool, rebuild: bool = False, wait: float = 30.0):
+def _build(
+    corpus: Path,
+    index: Path,
+    quiet: bool,
+    rebuild: bool = False,
+    wait: float = 30.0,
+    workers: int | None = None,
+):
     from indexer.build import index_corpus
 
+    build = functools.partial(index_corpus, rebuild=rebuild, wait=wait, workers=workers)
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
-        return index_corpus(corpus, index, rebuild=rebuild, wait=wait)
+        return build(corpus, index)
     from rich.progress import (  # only for a build: it costs a search start-up time
         BarColumn,
         MofNCompleteColumn,
@@ -122,7 +130,7 @@ def _build(corpus: Path, index: Path, quiet: bool, rebuild: bool = False, wait: 
             rate = f"{done / elapsed:.0f}" if elapsed > 0 else "–"
             progress.update(task, completed=done, total=total, rate=rate)
 
-        return index_corpus(corpus, index, rebuild=rebuild, on_progress=on_progress, wait=wait)
+        return build(corpus, index, on_progress=on_progress)
 
 
 def _report_problems(report: "IndexReport") -> None:
@@ -167,12 +175,20 @@ def index_command(
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
     rebuild: Annotated[bool, typer.Option(help="Rebuild the index from scratch.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes for a full build (default: one per core for a large corpus).",
+        ),
+    ] = None,
     wait: WaitOption = 30.0,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
     """Bring the index in step with the corpus: add new, replace changed, drop deleted files."""
-    report = _build(corpus, index, quiet or output is OutputFormat.json, rebuild, wait)
+    quiet_build = quiet or output is OutputFormat.json
+    report = _build(corpus, index, quiet_build, rebuild, wait, workers)
     _render_report(report, output, quiet)
 
 

@@ -28,7 +28,9 @@ from indexer.schema import PHRASE_FIELD
 MAX_QUERY_CHARS = 1000
 FIELD_ALIASES = {"speaker_name": ["speaker", "who"], "topics": ["topic"], "turn_id": ["turn"]}
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s.,;:!)\"']|$)")
+# A question mark is Whoosh's one-character wildcard only before a letter or digit ("wom?n",
+# "?ood"); anywhere else it is punctuation: "pension?", "(MEDLARS)?", a lone "?".
+QUESTION_MARK_RE = re.compile(r"\?+(?!\w)")
 EARLIEST = datetime(1, 1, 1)
 LATEST = datetime(9999, 12, 31, 23, 59, 59)
 DATE_BOUND_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
@@ -50,8 +52,9 @@ class Filters:
 
 
 def clean_query(text: str) -> str:
-    """Remove control characters, cap the length, and read a question mark that ends a word as
-    punctuation ("what is a pension?"), not as Whoosh's one-character wildcard."""
+    """Remove control characters, cap the length, and read a question mark that ends a word or
+    stands alone as punctuation ("what is a pension?"), not as Whoosh's one-character
+    wildcard."""
     text = CONTROL_RE.sub(" ", text or "")
     text = QUESTION_MARK_RE.sub(" ", text)
     return " ".join(text.split())[:MAX_QUERY_CHARS]

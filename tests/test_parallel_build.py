@@ -61,3 +61,15 @@ def test_a_sync_after_a_parallel_build_updates_in_place(tmp_path):
         reader = turns.searcher.reader()
         assert reader.doc_count() == report.turns
         assert not any(f["transcript"] == victim.stem for f in reader.all_stored_fields())
+
+
+def test_index_command_takes_a_number_of_workers(runner, tmp_path):
+    from searcher.cli import app
+
+    index = tmp_path / "index"
+    args = ["index", "--corpus", str(CORPUS), "--index", str(index), "--format", "json"]
+    result = runner.invoke(app, [*args, "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["rebuilt"] and report["turns"] > 6000 and report["failed"] == []
+    assert runner.invoke(app, [*args, "--workers", "0"]).exit_code == 2

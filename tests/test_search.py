@@ -186,3 +186,13 @@ def test_total_counts_every_matching_turn(turns, text, speaker):
     expected = everything if allowed is None else everything & allowed
     assert found.total == len(expected) > 0
     assert found.facets == facet_counts(turns.searcher.reader(), expected)
+
+
+@pytest.mark.parametrize("text", ["pension?", "(robots)? industry", "what about ? robots", "why??"])
+def test_a_question_mark_that_is_punctuation_is_not_a_wildcard(turns, text):
+    assert "Wildcard" not in repr(parse_query(turns.parser, text))
+
+
+def test_a_question_mark_inside_a_word_is_a_wildcard(turns):
+    assert "Wildcard" in repr(parse_query(turns.parser, "wom?n"))
+    assert search(turns, "pension?").total == search(turns, "pension").total > 0
