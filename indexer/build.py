@@ -21,7 +21,6 @@ from indexer.errors import CorpusError, IndexUnreadableError
 from indexer.ingest import Annotations, load_source, write_transcript
 from indexer.lock import IndexLock
 from indexer.parallel import commit_segments, worker_count, write_in_workers
-from indexer.pool import segment_writer
 from indexer.reading import ReadResult, SourceFile, scan_corpus
 from indexer.report import IndexReport
 from indexer.retag import retag
@@ -40,6 +39,7 @@ from indexer.store import (
 )
 from indexer.topics import Taxonomy, load_taxonomy
 from indexer.whoosh_fixes import apply as apply_whoosh_fixes
+from indexer.writer import segment_writer
 
 apply_whoosh_fixes()
 

@@ -23,9 +23,9 @@ from whoosh.writing import SegmentWriter
 from indexer.analysis import recording_stems, stems_of
 from indexer.errors import BuildError
 from indexer.ingest import Annotations, load_source, write_transcript
-from indexer.pool import segment_writer
 from indexer.reading import SourceFile
 from indexer.report import IndexReport
+from indexer.writer import segment_writer
 
 SEGMENT_TURNS = 60_000
 MIN_PARALLEL_BYTES = 4_000_000  # below this, starting workers costs more than it saves

@@ -5,10 +5,10 @@ from datetime import date
 
 from indexer.annotate import tag_topics
 from indexer.documents import turn_documents
-from indexer.pool import segment_writer
 from indexer.sources import SourceRecord
 from indexer.topics import Taxonomy
 from indexer.transcript import Transcript, Turn
+from indexer.writer import segment_writer
 
 
 def retag(ix, taxonomy: Taxonomy, memory_mb: int) -> int:

@@ -5,8 +5,9 @@ from whoosh.filedb.filestore import FileStorage
 
 from indexer.documents import turn_documents
 from indexer.parser import parse_transcript
-from indexer.pool import TermPool, segment_writer
+from indexer.pool import TermPool
 from indexer.schema import make_schema
+from indexer.writer import segment_writer
 
 
 def _postings(seed_text):

@@ -51,3 +51,25 @@ def test_phrase_positions_chars_and_columns(tmp_path):
         matcher = q.Term("text_pos", "guidanc").matcher(s)
         assert matcher.supports("characters")
         assert not q.Term("text", "guidanc").matcher(s).supports("positions")
+
+
+def test_files_in_a_compound_segment_are_read_from_the_map_not_copied():
+    import io
+    import pickle as pickle_module
+
+    from whoosh.filedb.structfile import BufferFile
+
+    from indexer.whoosh_fixes import apply
+
+    apply()
+    data = b"line one\nline two\n" + pickle_module.dumps({"a": [1, 2, 3]}) + b"tail"
+    f = BufferFile(memoryview(data))
+    assert not isinstance(f.file, io.BytesIO)  # Whoosh's own copies the whole file
+    assert f.readline() == b"line one\n"
+    assert f.read(4) == b"line" and f.tell() == 13
+    f.seek(18)
+    assert f.read_pickle() == {"a": [1, 2, 3]}
+    assert f.read() == b"tail" and f.read(10) == b""
+    f.seek(-4, 2)
+    assert f.read(2) == b"ta"
+    assert f.get(5, 3) == b"one"
