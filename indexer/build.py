@@ -59,7 +59,9 @@ def index_corpus(
     """Bring the index in step with the corpus folder; with `rebuild`, build it from scratch.
 
     An index built by an incompatible version of remarks is rebuilt from scratch. A build
-    uses `workers` processes (default: one per core for a large corpus, else one).
+    uses `workers` processes (default: one per core for a large corpus, else one); they are
+    started fresh ("spawn"), so a script that calls this must guard its entry point with
+    `if __name__ == "__main__":`, as any multiprocessing code.
     """
     started = time.perf_counter()
     files = scan_corpus(corpus)

@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import asdict, dataclass
+from itertools import compress, count
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,24 @@ class SourceRecord:
 
 
 def indexed_sources(reader) -> dict[str, SourceRecord]:
-    """Return the source record of every transcript in the index, by corpus-relative path."""
-    if not reader.has_column("source"):
-        return {}
-    column = reader.column_reader("source")
+    """Return the source record of every transcript in the index, by corpus-relative path.
+
+    The record sits on each transcript's first turn; the column's length array says which
+    turns have one, so only those are read (one pass in C over the lengths, not a posting
+    list per transcript).
+    """
     records: dict[str, SourceRecord] = {}
-    for term in reader.field_terms("transcript"):
-        for docnum in reader.postings("transcript", term).all_ids():
-            if reader.is_deleted(docnum):
+    for leaf, _ in reader.leaf_readers():
+        if not leaf.has_column("source"):
+            continue
+        column = leaf.column_reader("source")
+        lengths = getattr(column, "_lengths", None)
+        docnums = range(leaf.doc_count_all()) if lengths is None else compress(count(), lengths)
+        for docnum in docnums:
+            if leaf.is_deleted(docnum):
                 continue
             value = column[docnum]
-            if value:
-                record = SourceRecord.from_bytes(value)
-                if record is not None:
-                    records[record.rel] = record
-                break
+            record = SourceRecord.from_bytes(value) if value else None
+            if record is not None:
+                records[record.rel] = record
     return records
