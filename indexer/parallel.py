@@ -85,14 +85,8 @@ def write_in_workers(
             target=_work,
             args=(
                 i,
-                str(gen),
-                corpus,
-                share,
-                annotations,
-                limitmb,
-                SEGMENT_TURNS,
+                _Share(str(gen), corpus, share, annotations, limitmb, SEGMENT_TURNS),
                 messages,
-                os.getpid(),
             ),
             daemon=True,
         )
@@ -136,52 +130,43 @@ def _check_alive(procs, results: dict) -> None:
             )
 
 
-def _work(
-    i: int,
-    gen: str,
-    corpus: Path,
-    share: list[SourceFile],
-    annotations: Annotations,
-    limitmb: int,
-    segment_turns: int,
-    messages,
-    parent: int,
-) -> None:
+@dataclass(frozen=True)
+class _Share:
+    """A worker's job: its files, and where and how to index them."""
+
+    gen: str
+    corpus: Path
+    files: list[SourceFile]
+    annotations: Annotations
+    limitmb: int
+    segment_turns: int
+    parent: int = field(default_factory=os.getpid)
+
+
+def _work(i: int, share: _Share, messages) -> None:
     try:
-        result = _write_share(
-            gen, corpus, share, annotations, limitmb, segment_turns, messages, parent
-        )
-        messages.put(("done", i, result))
+        messages.put(("done", i, _write_share(share, messages)))
     except BaseException:
         messages.put(("error", i, traceback.format_exc(limit=8)))
 
 
-def _write_share(
-    gen: str,
-    corpus: Path,
-    share: list[SourceFile],
-    annotations: Annotations,
-    limitmb: int,
-    segment_turns: int,
-    messages,
-    parent: int,
-) -> ShareResult:
+def _write_share(share: _Share, messages) -> ShareResult:
     from indexer.whoosh_fixes import apply as apply_whoosh_fixes
 
     apply_whoosh_fixes()
-    ix = whoosh_index.open_dir(gen)
+    ix = whoosh_index.open_dir(share.gen)
     result = ShareResult()
     writer, turns = None, 0
     with recording_stems() as words:
-        for source in share:
-            if os.getppid() != parent:  # the parent is gone: nobody will commit this
+        for source in share.files:
+            if os.getppid() != share.parent:  # the parent is gone: nobody will commit this
                 raise SystemExit(1)
-            loaded = load_source(corpus, source, result.report)
+            loaded = load_source(share.corpus, source, result.report)
             if loaded is not None:
-                writer = writer or segment_writer(ix, limitmb, lock=False)
-                turns += write_transcript(writer, source, loaded, annotations)
+                writer = writer or segment_writer(ix, share.limitmb, lock=False)
+                turns += write_transcript(writer, source, loaded, share.annotations)
                 result.report.added += 1
-                if turns >= segment_turns:
+                if turns >= share.segment_turns:
                     result.segments.append(_finish_segment(writer))
                     writer, turns = None, 0
             messages.put(("file", None, source.rel))

@@ -33,15 +33,18 @@ def _search_query(turns, text):
     return add_closeness(parsed, text, turns.ranking)
 
 
-@pytest.mark.parametrize("text", PLAIN)
-def test_block_scores_equal_whoosh_scores(turns, text):
-    query = _search_query(turns, text)
-    ours = block_scores(query, turns.searcher)
-    theirs = _whoosh_scores(turns.searcher, query)
+def _assert_same_scores(searcher, query):
+    ours = block_scores(query, searcher)
+    theirs = _whoosh_scores(searcher, query)
     assert ours is not None and theirs
     assert ours.keys() == theirs.keys()
     for docnum, score in theirs.items():
         assert ours[docnum] == pytest.approx(score, rel=1e-12)
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_block_scores_equal_whoosh_scores(turns, text):
+    _assert_same_scores(turns.searcher, _search_query(turns, text))
 
 
 def test_queries_it_cannot_score_are_left_to_whoosh(turns):
@@ -65,10 +68,4 @@ def test_top_scores_orders_ties_by_document():
     ],
 )
 def test_phrase_block_scores_equal_whoosh_scores(turns, text):
-    query = parse_query(turns.parser, clean_query(text))
-    ours = block_scores(query, turns.searcher)
-    theirs = _whoosh_scores(turns.searcher, query)
-    assert ours is not None and theirs
-    assert ours.keys() == theirs.keys()
-    for docnum, score in theirs.items():
-        assert ours[docnum] == pytest.approx(score, rel=1e-12)
+    _assert_same_scores(turns.searcher, parse_query(turns.parser, clean_query(text)))
