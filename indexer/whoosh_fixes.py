@@ -14,6 +14,14 @@ which copies the whole file into memory: opening a 100k-turn index read 400 MB, 
 turns several GB, in every process that opened it. A reader over the memory map itself
 copies only what is read.
 
+Whoosh's reader of several segments builds a column from only the segments that hold that
+column, yet maps document numbers as if every segment were there: in an index where one
+segment has no value at all for a column (a transcript added without speaker labels has no
+role), reading the column raised IndexError or, worse, read another turn's value. Every
+segment is included here; one without the column answers the column's default. A date
+column's default (a turn with no date) is read as None, not as an error: Whoosh turned it into
+a datetime and raised OverflowError.
+
 Reading a block of postings decodes its delta-coded document numbers with a Python generator,
 one step per posting; `itertools.accumulate` gives the same numbers in C.
 """
@@ -21,7 +29,10 @@ one step per posting; `itertools.accumulate` gives the same numbers in C.
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader
+from whoosh.columns import MultiColumnReader
+from whoosh.fields import DATETIME
 from whoosh.filedb.structfile import BufferFile
+from whoosh.reading import MultiReader
 from whoosh.util.numeric import byte_to_length
 
 _NO_COLUMN = b""
@@ -120,9 +131,31 @@ def _buffer_file_init(self, buf, name=None, onclose=None):
     self.is_closed = False
 
 
+def _multi_column_reader(self, fieldname, column=None, reverse=False, translate=True):
+    columns = [
+        r.column_reader(fieldname, column=column, reverse=reverse, translate=translate)
+        for r in self.readers
+    ]
+    return MultiColumnReader(columns, list(self.doc_offsets))
+
+
+_ORIGINAL_DATETIME_FROM_COLUMN = DATETIME.from_column_value
+
+
+def _datetime_from_column(self, x):
+    if x >= (1 << 63) - 1 and x == self.column_type.default_value(False):
+        return None
+    try:
+        return _ORIGINAL_DATETIME_FROM_COLUMN(self, x)
+    except OverflowError:
+        return None
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     W3PerDocReader._cached_reader = _cached_reader
     W3LeafMatcher._read_ids = _read_ids
     W3PerDocReader.doc_field_length = _doc_field_length
     BufferFile.__init__ = _buffer_file_init
+    MultiReader.column_reader = _multi_column_reader
+    DATETIME.from_column_value = _datetime_from_column
