@@ -17,7 +17,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.analysis import recording_stems, save_stem_table, stems_of, use_stem_table
-from indexer.errors import CorpusError, IndexUnreadableError
+from indexer.errors import CorpusError, IndexUnreadableError, UsageError
 from indexer.ingest import Annotations, load_source, write_transcript
 from indexer.lock import IndexLock
 from indexer.parallel import commit_segments, worker_count, write_in_workers
@@ -64,6 +64,10 @@ def index_corpus(
     `if __name__ == "__main__":`, as any multiprocessing code.
     """
     started = time.perf_counter()
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers {workers} is out of range.", "Use 1 or more processes.")
+    if wait < 0:
+        raise UsageError(f"--wait {wait:g} is out of range.", "Use 0 or more seconds.")
     files = scan_corpus(corpus)
     if not files:
         raise CorpusError(

@@ -70,7 +70,9 @@ def main_speakers(turns: tuple[Turn, ...] | list[Turn]) -> set[str]:
     }
     if len(mains) >= 3:
         # Everyone speaks at length (a heated debate): the most questioning one moderates.
-        mains.discard(max(mains, key=lambda name: questions[name] / turns_by[name]))
+        # Sorted first: on a tie the same speaker is dropped whatever the set's order (which
+        # follows Python's per-process hash seed).
+        mains.discard(max(sorted(mains), key=lambda name: questions[name] / turns_by[name]))
     return mains or {words.most_common(1)[0][0]}
 
 

@@ -25,6 +25,12 @@ def load_source(
     corpus: Path, source: SourceFile, report: IndexReport, known: SourceRecord | None = None
 ) -> ReadResult | None:
     """Read and parse a transcript file; on failure record it in `report` and return None."""
+    if source.skip:
+        if source.skip_warns:
+            report.warnings.append(Notice(source.rel, source.skip))
+        else:
+            report.failed.append(Failure(source.rel, source.skip))
+        return None
     try:
         loaded = load_transcript(source.path, corpus, read_bytes(source.path))
     except RemarksError as exc:

@@ -9,9 +9,15 @@ much as writing them. Shares are contiguous and segments are listed in order, so
 keep the corpus order a single writer gives them.
 """
 
+import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import queue
+import signal
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +37,7 @@ SEGMENT_TURNS = 60_000
 MIN_PARALLEL_BYTES = 4_000_000  # below this, starting workers costs more than it saves
 MAX_WORKERS = 8
 POLL_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 @dataclass
@@ -144,10 +151,33 @@ class _Share:
 
 
 def _work(i: int, share: _Share, messages) -> None:
+    _die_with_parent(share.parent)
     try:
         messages.put(("done", i, _write_share(share, messages)))
     except BaseException:
         messages.put(("error", i, traceback.format_exc(limit=8)))
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker as soon as the process that started it is gone, however it ended.
+
+    On Linux the kernel sends SIGKILL when the parent dies (`prctl(PR_SET_PDEATHSIG)`);
+    elsewhere, or if the parent died before that was set, a thread that watches the parent
+    id ends the process. Without this a worker whose parent was killed kept running, then
+    waited forever to hand over its result, holding memory and the parent's output open.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _write_share(share: _Share, messages) -> ShareResult:

@@ -39,6 +39,10 @@ CHROME_RE = re.compile(
     re.IGNORECASE,
 )
 HEADER_SCAN_LINES = 15
+CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
+LATIN_RE = re.compile(r"[A-Za-z]")
+TITLE_LIKENESS = 0.85
+MAX_TITLE_CHARS = 400
 UNATTRIBUTED = "Unattributed"
 
 
@@ -52,7 +56,7 @@ class _RawTurn:
 def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Transcript:
     """Parse transcript text; `filename` supplies a date when the text has none."""
     lines = _lines(text)
-    title, when, place, body_start = _read_header(lines, filename)
+    title, when, place, body_start = _read_header(lines, filename, _mostly_cyrillic(text))
     lead: list[str] = []
     topics: list[str] = []
     raw: list[_RawTurn] = []
@@ -101,16 +105,26 @@ def _lines(text: str) -> list[str]:
     return [line.replace("\u00a0", " ").strip() for line in text.split("\n")]
 
 
-def _is_chrome(line: str) -> bool:
+def _mostly_cyrillic(text: str) -> bool:
+    sample = text[:20_000]
+    return len(CYRILLIC_RE.findall(sample)) > len(LATIN_RE.findall(sample))
+
+
+def _is_chrome(line: str, cyrillic_text: bool = False) -> bool:
     if CHROME_RE.match(line):
         return True
-    # A line with Cyrillic but no Latin letters is the Russian breadcrumb of an English page.
-    has_cyrillic = re.search(r"[\u0400-\u04FF]", line) is not None
-    return has_cyrillic and re.search(r"[A-Za-z]", line) is None
+    if cyrillic_text:
+        return False
+    # In an English page, a line with Cyrillic but no Latin letters is its Russian breadcrumb.
+    return CYRILLIC_RE.search(line) is not None and LATIN_RE.search(line) is None
 
 
-def _read_header(lines: list[str], filename: str) -> tuple[str, date | None, str | None, int]:
-    content = [(i, line) for i, line in enumerate(lines) if line and not _is_chrome(line)]
+def _read_header(
+    lines: list[str], filename: str, cyrillic_text: bool = False
+) -> tuple[str, date | None, str | None, int]:
+    content = [
+        (i, line) for i, line in enumerate(lines) if line and not _is_chrome(line, cyrillic_text)
+    ]
     for pos, (i, line) in enumerate(content[:HEADER_SCAN_LINES]):
         parsed = _date_line(line)
         if parsed is None:
@@ -173,7 +187,13 @@ def _same_title(para: str, title: str) -> bool:
     if not title:
         return False
     a, b = para.casefold(), title.casefold()
-    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+    if a == b:
+        return True
+    # The ratio is at most 2·min/(sum of lengths): skip the (quadratic) comparison when the
+    # lengths alone rule it out, and compare long texts only for equality.
+    if 2 * min(len(a), len(b)) < TITLE_LIKENESS * (len(a) + len(b)) or len(b) > MAX_TITLE_CHARS:
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= TITLE_LIKENESS
 
 
 def _label_of(para: str) -> tuple[Label | None, str]:

@@ -2,18 +2,17 @@
 
 import hashlib
 import os
-import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.errors import CorpusError, TranscriptError
-from indexer.parser import UNATTRIBUTED, parse_transcript
+from indexer.parser import CYRILLIC_RE, UNATTRIBUTED, parse_transcript
 from indexer.transcript import Transcript
 
 TRANSCRIPT_SUFFIXES = (".txt",)
 MAX_FILE_BYTES = 20_000_000
 ENCODING_NAMES = {"cp1251": "Windows-1251", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
-CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,9 @@ class SourceFile:
     path: Path
     size: int
     mtime_ns: int
+    # Why the file is not read, if it is not: a failure, or (`skip_warns`) a warning only.
+    skip: str = ""
+    skip_warns: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,16 +67,37 @@ def scan_corpus(corpus: Path) -> list[SourceFile]:
         for name in files:
             if not name.endswith(TRANSCRIPT_SUFFIXES) or name.startswith("."):
                 continue
-            path = Path(root) / name
-            rel = path.relative_to(corpus).as_posix()
-            try:
-                fst = path.stat()
-            except OSError:
-                # A broken or looping link, or a file gone since listing: reading reports it.
-                found.append(SourceFile(rel, path, -1, -1))
-                continue
-            found.append(SourceFile(rel, path, fst.st_size, fst.st_mtime_ns))
+            found.append(_source_file(corpus, Path(root) / name))
     return sorted(found, key=lambda s: s.rel)
+
+
+def _source_file(corpus: Path, path: Path) -> SourceFile:
+    rel = path.relative_to(corpus).as_posix()
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 in the name: a transcript id must be text.
+        shown = os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+        return SourceFile(
+            os.fsencode(rel).decode("utf-8", "backslashreplace"),
+            path,
+            -1,
+            -1,
+            f"The file name of {shown} is not valid UTF-8; rename it (letters, digits, - and _ "
+            "are safe) and run `remarks index` again.",
+        )
+    try:
+        fst = path.stat()
+    except OSError:
+        # A broken or looping link, or a file gone since listing: reading reports it.
+        return SourceFile(rel, path, -1, -1)
+    if not stat.S_ISREG(fst.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(fst.st_mode) else "not a regular file"
+        if stat.S_ISCHR(fst.st_mode) or stat.S_ISBLK(fst.st_mode):
+            kind = "a device"
+        skip = f"skipped: it is {kind}, not a transcript file"
+        return SourceFile(rel, path, -1, -1, skip, skip_warns=True)
+    return SourceFile(rel, path, fst.st_size, fst.st_mtime_ns)
 
 
 def transcript_id(path: Path, corpus: Path) -> str:
@@ -115,16 +138,34 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
 
 
 def read_bytes(path: Path) -> bytes:
-    """Return the bytes of a transcript file, or raise `TranscriptError` naming it."""
+    """Return the bytes of a transcript file, or raise `TranscriptError` naming it.
+
+    Only a regular file is read (a named pipe would block, a device never end), and never
+    more than `MAX_FILE_BYTES`, whatever its size said.
+    """
+
+    def too_big(size: int) -> TranscriptError:
+        return TranscriptError(
+            f"{path} is {size / 1e6:.1f} MB; remarks reads transcripts of up to "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB.",
+            "Split it into several transcript files.",
+        )
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TranscriptError(
-                f"{path} is {size / 1e6:.1f} MB; remarks reads transcripts of up to "
-                f"{MAX_FILE_BYTES / 1e6:.0f} MB.",
-                "Split it into several transcript files.",
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            fst = os.fstat(fd)
+            if not stat.S_ISREG(fst.st_mode):
+                raise TranscriptError(
+                    f"{path} is not a regular file (a pipe or a device).",
+                    "Remove it from the corpus folder, or replace it with a text file.",
+                )
+            if fst.st_size > MAX_FILE_BYTES:
+                raise too_big(fst.st_size)
+            data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since
+        if len(data) > MAX_FILE_BYTES:
+            raise too_big(len(data))
+        return data
     except FileNotFoundError:
         raise TranscriptError(
             f"{path} disappeared before it could be read.", "Run `remarks index` again."
@@ -148,10 +189,13 @@ def load_transcript(path: Path, corpus: Path, data: bytes | None = None) -> Read
     if not text.strip():
         raise TranscriptError(f"{path} is empty.", "Remove it or put a transcript in it.")
     transcript = parse_transcript(text, transcript_id(path, corpus), path.name)
-    if not transcript.turns:
+    if not any(turn.text.strip() for turn in transcript.turns):
+        what = "speaker labels" if transcript.turns else "a title"
         raise TranscriptError(
-            f"{path} has a title but no text.", "Add the transcript's text below its header."
+            f"{path} has {what} but no text.", "Add the transcript's text below its header."
         )
+    if not transcript.title:
+        transcript = replace(transcript, title=path.stem)
     warnings = []
     if encoding not in ("utf-8", "utf-16"):
         warnings.append(f"not valid UTF-8; read as {ENCODING_NAMES[encoding]}")

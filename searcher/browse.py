@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from whoosh import query as q
 
-from indexer.errors import UnknownTurnError
+from indexer.errors import UnknownTurnError, UsageError
 from indexer.store import index_size
 from searcher.hits import TurnRecord, column_text, record_from_fields
 from searcher.session import TurnIndex
@@ -82,6 +82,8 @@ def show_turn(
     index: TurnIndex, turn_id: str, context: int = 0, exchange: bool = False
 ) -> TurnInContext:
     """Return a turn with up to `context` turns on each side, or with its whole exchange."""
+    if context < 0:
+        raise UsageError(f"--context {context} is out of range.", "Use 0 or more turns.")
     turn = get_turn(index, turn_id)
     if exchange and turn.exchange:
         first = int(turn.exchange["turn_ids"][0].rsplit(":", 1)[1])
@@ -152,10 +154,22 @@ def index_stats(index: TurnIndex) -> IndexStats:
         if dated:
             first, last = min(dated).strftime("%Y-%m-%d"), max(dated).strftime("%Y-%m-%d")
     return IndexStats(
-        transcripts=len(list(reader.field_terms("transcript"))),
+        transcripts=_live_terms(reader, "transcript"),
         turns=reader.doc_count(),
-        speakers=len(list(reader.field_terms("speaker"))),
+        speakers=_live_terms(reader, "speaker"),
         first_date=first,
         last_date=last,
         index_bytes=index_size(index.index_dir),
+    )
+
+
+def _live_terms(reader, fieldname: str) -> int:
+    """Count the terms of a field that some live turn has (a deleted turn's terms stay in its
+    segment until the segment is merged)."""
+    if not reader.has_deletions():
+        return sum(1 for _ in reader.field_terms(fieldname))
+    return sum(
+        1
+        for term in reader.field_terms(fieldname)
+        if any(not reader.is_deleted(d) for d in reader.postings(fieldname, term).all_ids())
     )

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from indexer.errors import RemarksError
+from indexer.errors import RemarksError, UsageError
 from indexer.store import live_generation
 from searcher.browse import answer_to, index_stats, list_speakers, show_turn
 from searcher.hits import TurnRecord
@@ -165,9 +165,7 @@ def _render_report(report: "IndexReport", output: OutputFormat, quiet: bool) -> 
         raise typer.Exit(1)
 
 
-WaitOption = Annotated[
-    float, typer.Option(min=0, help="Seconds to wait for another writer to finish.")
-]
+WaitOption = Annotated[float, typer.Option(help="Seconds to wait for another writer to finish.")]
 
 
 @app.command("index")
@@ -178,7 +176,6 @@ def index_command(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1,
             help="Processes for a full build (default: one per core for a large corpus).",
         ),
     ] = None,
@@ -213,7 +210,7 @@ def add_command(
     _render_report(report, output, quiet)
 
 
-@app.command("search")
+@app.command("search", context_settings={"ignore_unknown_options": True})
 def search_command(
     query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
     speaker: Annotated[str | None, typer.Option(help="Only turns by this speaker.")] = None,
@@ -222,8 +219,8 @@ def search_command(
     transcript: Annotated[str | None, typer.Option(help="Only turns of this transcript.")] = None,
     since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="Hits per page.")] = 10,
-    page: Annotated[int, typer.Option(min=1, help="Page of hits to show.")] = 1,
+    limit: Annotated[int, typer.Option(help="Hits per page (1 to 1000).")] = 10,
+    page: Annotated[int, typer.Option(help="Page of hits to show.")] = 1,
     facets: Annotated[
         bool, typer.Option(help="Count the matching turns by speaker, role, topic and year.")
     ] = False,
@@ -239,6 +236,12 @@ def search_command(
     With --topic and no query, lists the turns about the topic, most strongly about it first.
     Builds the index first if there is none yet.
     """
+    if query.startswith("--"):
+        raise UsageError(
+            f"No such option: {query.split('=')[0]}.",
+            "See `remarks search --help`; to search for words starting with --, write "
+            "`remarks search -- QUERY`.",
+        )
     filters = Filters(speaker, role, topic, transcript, since, until)
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=output is OutputFormat.json))
@@ -254,7 +257,7 @@ def search_command(
 @app.command("show")
 def show_command(
     turn_id: Annotated[str, typer.Argument(help="A turn id from the search results.")],
-    context: Annotated[int, typer.Option(min=0, help="Turns to show on each side.")] = 0,
+    context: Annotated[int, typer.Option(help="Turns to show on each side.")] = 0,
     exchange: Annotated[
         bool, typer.Option(help="Show the whole question–answer exchange of the turn.")
     ] = False,

@@ -16,7 +16,7 @@ from searcher.matches import matching_docs, rank
 from searcher.query import Filters, clean_query, make_filter, parse_query
 from searcher.ranking import add_closeness, drop_function_words, weight_query_terms
 from searcher.session import TurnIndex
-from searcher.snippets import Snippet, make_snippet
+from searcher.snippets import Snippet, SnippetBudget, make_snippet
 from searcher.spelling import suggest
 from searcher.topics import resolve_topic, topic_query
 
@@ -122,9 +122,10 @@ def search(
         page_hits, total, matched = ranked.hits[offset:], ranked.total, ranked.matched
     terms = _term_weights(parsed, searcher)
     hits = []
+    budget = SnippetBudget()
     for i, (docnum, score) in enumerate(page_hits):
         record = record_from_fields(searcher.stored_fields(docnum))
-        snippet = make_snippet(record.text, terms) if snippets else Snippet("", [])
+        snippet = make_snippet(record.text, terms, budget=budget) if snippets else Snippet("", [])
         score = score if isinstance(score, int | float) else 0.0
         hits.append(
             dataclasses.replace(

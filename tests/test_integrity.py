@@ -5,18 +5,29 @@ silently different result.
 """
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import index_corpus
+from searcher import snippets
 from searcher.browse import index_stats, list_speakers
 from searcher.cli import app
+from searcher.query import Filters
 from searcher.search import search
 from searcher.session import TurnIndex
 from searcher.web import create_app
-from tests.conftest import CORPUS, SEED_NAME
+from tests.conftest import CORPUS, ROOT, SEED_NAME, shared, write_transcript
+
+HEADER = "A test meeting\nMarch 3, 2021, Moscow\n\n"
+CLI = [sys.executable, "-m", "searcher.cli"]
 
 
 @pytest.fixture
@@ -69,3 +80,244 @@ def test_dated_and_undated_transcripts_in_one_segment(tmp_path, runner):
     result = runner.invoke(app, ["stats", "--index", str(index)])
     assert result.exit_code == 0
     assert "Dates:       2021-03-03 to 2021-03-03" in result.stdout
+
+
+def index_json(corpus, index, runner, *extra):
+    args = ["index", "--corpus", str(corpus), "--index", str(index), "--format", "json", *extra]
+    result = runner.invoke(app, args)
+    assert "Traceback" not in result.output
+    return result, json.loads(result.stdout)
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_applied(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_transcript(corpus, "good.txt", "Ivan Petrov: Zeppelins are back.\n")
+    write_transcript(corpus, "gone.txt", "Ivan Petrov: Airships are gone.\n")
+    index = tmp_path / "index"
+    index_corpus(corpus, index)
+    (corpus / "gone.txt").unlink()
+    write_transcript(corpus, "new.txt", "Anna Lee: Balloons.\n")
+    bad = os.fsencode(corpus) + b"/r\xe9sum\xe9.txt"
+    with open(bad, "wb") as f:
+        f.write(HEADER.encode() + b"Ivan Petrov: Hello.\n")
+    for _ in range(2):  # the next run reports it the same way
+        result, report = index_json(corpus, index, runner)
+        assert result.exit_code == 1
+        assert report["failed"] == [
+            {
+                "path": "r\\xe9sum\\xe9.txt",
+                "error": f"The file name of {corpus}/r\\xe9sum\\xe9.txt is not valid UTF-8; "
+                "rename it (letters, digits, - and _ are safe) and run `remarks index` again.",
+            }
+        ]
+    with TurnIndex(index) as turns:
+        assert [h.turn_id for h in search(turns, "balloons").hits] == ["new:1"]
+        assert search(turns, "airships").total == 0
+        assert search(turns, "zeppelins").total == 1
+
+
+def test_pipes_and_devices_are_skipped_with_a_warning(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_transcript(corpus, "good.txt", "Ivan Petrov: Zeppelins are back.\n")
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    result, report = index_json(corpus, tmp_path / "index", runner)
+    assert result.exit_code == 0
+    assert report["warnings"] == [
+        {"path": "pipe.txt", "warning": "skipped: it is a named pipe, not a transcript file"},
+        {"path": "zero.txt", "warning": "skipped: it is a device, not a transcript file"},
+    ]
+    assert (report["added"], report["failed"]) == (1, [])
+
+
+def test_a_label_with_no_text_is_refused_and_titles_are_never_empty(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "label.txt").write_text("Vladimir Putin:", encoding="utf-8")
+    (corpus / "no-title.txt").write_text("Vladimir Putin: Good afternoon.\n", encoding="utf-8")
+    _, report = index_json(corpus, tmp_path / "index", runner)
+    assert report["failed"] == [
+        {"path": "label.txt", "error": f"{corpus / 'label.txt'} has speaker labels but no text."}
+    ]
+    with TurnIndex(tmp_path / "index") as turns:
+        assert [(h.title, h.speaker) for h in search(turns, "afternoon").hits] == [
+            ("no-title", "Vladimir Putin")
+        ]
+
+
+def test_russian_transcripts_are_indexed(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (
+        "Встреча с журналистами\n\n"
+        "Владимир Путин: Добрый день, уважаемые коллеги.\n\n"
+        "Иван Петров: Спасибо. Вопрос о пенсиях.\n"
+    )
+    (corpus / "ru.txt").write_bytes(text.encode("cp1251"))
+    (corpus / "ru8.txt").write_text(text, encoding="utf-8")
+    result, report = index_json(corpus, tmp_path / "index", runner)
+    assert (result.exit_code, report["failed"], report["added"]) == (0, [], 2)
+    with TurnIndex(tmp_path / "index") as turns:
+        hits = search(turns, "пенсиях").hits
+        assert sorted((h.turn_id, h.speaker, h.title) for h in hits) == [
+            ("ru8:2", "Иван Петров", "Встреча с журналистами"),
+            ("ru:2", "Иван Петров", "Встреча с журналистами"),
+        ]
+
+
+def test_huge_paragraphs_index_and_search_in_bounded_work(tmp_path, runner):
+    """A 5 MB one-line turn and an 800 KB file of separators: the title-repeat check and the
+    snippets do bounded work (counted in characters analyzed, not timed)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = ["robots", "economy", "pension", "war", "peace", "tax"]
+    line = " ".join(words[(i * 7) % 5] for i in range(900_000))
+    (corpus / "one.txt").write_text("Vladimir Putin: " + line + "\n", encoding="utf-8")
+    title = "A " + " ".join(words[i % 6] for i in range(60))
+    parts = [title, "March 3, 2021, Moscow"]
+    for i in range(3000):
+        parts += ["***", " ".join(words[(i + j) % 6] for j in range(40))]
+        parts += ["Ivan Petrov: robots " + words[i % 6]]
+    (corpus / "sep.txt").write_text("\n\n".join(parts), encoding="utf-8")
+    index_corpus(corpus, tmp_path / "index")
+    analyzed = []
+    real = snippets.term_spans
+    patch = pytest.MonkeyPatch()
+    patch.setattr(snippets, "term_spans", lambda text: analyzed.append(len(text)) or real(text))
+    try:
+        with TurnIndex(tmp_path / "index") as turns:
+            result = search(turns, "robots", limit=1000)
+            scanned = sum(analyzed)
+            one = search(turns, "robots", Filters(transcript="one")).hits[0]
+    finally:
+        patch.undo()
+    assert result.total == 3001
+    assert scanned <= snippets.SEARCH_SCAN_CHARS + 1000 * 2 * snippets.SNIPPET_CHARS
+    assert all(h.snippet and h.highlights for h in result.hits)
+    assert len(one.text) > 5_000_000
+    assert len(one.snippet) <= snippets.SNIPPET_CHARS + 1 and "robots" in one.snippet
+    assert sum(analyzed) - scanned <= snippets.TURN_SCAN_CHARS
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (
+            ["search", "x", "--limit", "0"],
+            "Error: --limit 0 is out of range.\nHint: Use 1 to 1000.\n",
+        ),
+        (
+            ["search", "x", "--page", "0"],
+            "Error: --page 0 is out of range.\nHint: Pages are numbered from 1.\n",
+        ),
+        (
+            ["show", "s:1", "--context", "-1"],
+            "Error: --context -1 is out of range.\nHint: Use 0 or more turns.\n",
+        ),
+    ],
+)
+def test_out_of_range_numbers_say_error_and_hint(args, error, bundled_index, runner):
+    result = runner.invoke(app, [*args, "--index", str(bundled_index)])
+    assert (result.exit_code, result.stderr) == (1, error)
+
+
+def test_a_query_starting_with_a_minus_is_a_query(bundled_index, runner):
+    result = runner.invoke(app, ["search", "-chessboxing", "--index", str(bundled_index)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("4 turns match '-chessboxing'")
+
+
+def test_stats_after_deletions_count_only_what_is_left(tmp_path, small_corpus, runner):
+    index = tmp_path / "index"
+    index_corpus(small_corpus, index)
+    with TurnIndex(index) as turns:
+        before = {s.name for s in list_speakers(turns)}
+    gone = sorted(small_corpus.glob("2017-*.txt"))[0]
+    gone.unlink()
+    index_corpus(small_corpus, index)
+    with TurnIndex(index) as turns:
+        after = list_speakers(turns)
+        stats = index_stats(turns)
+    assert stats.transcripts == 3
+    assert stats.speakers == len(after) < len(before)
+
+
+def stored_fields(index):
+    with TurnIndex(index) as turns:
+        reader = turns.searcher.reader()
+        return [reader.stored_fields(d) for d in reader.all_doc_ids()]
+
+
+def test_two_clean_builds_are_identical_whatever_the_hash_seed(tmp_path):
+    corpus = shared("us-presidential-debates")
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [*CLI, "index", "--corpus", str(corpus), "--index", str(tmp_path / seed), "-q"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    first = stored_fields(tmp_path / "1")
+    assert len(first) > 5000
+    assert stored_fields(tmp_path / "2") == first
+    assert stored_fields(tmp_path / "3") == first
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_workers_end_when_the_main_process_of_a_build_is_killed(tmp_path):
+    corpus = shared("kremlin-en-all")
+    index = tmp_path / "index"
+    args = ["--rebuild", "--workers", "2", "-q", "--corpus", str(corpus), "--index", str(index)]
+    proc = subprocess.Popen(
+        [*CLI, "index", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    deadline = time.monotonic() + 120  # a liveness bound, not a speed target
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        # spawn starts a resource tracker first, then the two workers
+        workers = [c for c in _children(proc.pid) if b"spawn_main" in _cmdline(c)]
+        time.sleep(0.05)
+    assert len(workers) == 2, "the build did not start its workers"
+    # Kill the main process when a worker writes its segment: its result, too big for the
+    # pipe, then had nobody to read it and the worker waited forever.
+    while not list(index.glob("gen-*/*.seg")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _running(w)]
+    # The killed build published nothing; the next run builds a complete index.
+    report = index_corpus(corpus, index)
+    assert report.rebuilt and report.failed == []

@@ -72,4 +72,8 @@ def test_index_command_takes_a_number_of_workers(runner, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["rebuilt"] and report["turns"] > 6000 and report["failed"] == []
-    assert runner.invoke(app, [*args, "--workers", "0"]).exit_code == 2
+    refused = runner.invoke(app, [*args, "--workers", "0"])
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        "Error: --workers 0 is out of range.\nHint: Use 1 or more processes.\n",
+    )
