@@ -10,7 +10,6 @@ part of the index format: renaming them requires `ANALYZER_VERSION` to change.
 """
 
 import json
-import os
 import re
 import unicodedata
 from contextlib import contextmanager
@@ -86,7 +85,6 @@ _STEMS: dict[str, str] = {}
 _TABLE_WORDS: set[str] = set()
 _PENDING_TABLES: list[Path] = []
 _RECORDED: set[str] | None = None  # words stemmed while indexing, for the table
-STEM_TABLE = "stems.json"
 
 
 def stem(word: str) -> str:
@@ -104,9 +102,9 @@ def stem(word: str) -> str:
     return found
 
 
-def use_stem_table(folder: Path) -> None:
-    """Read the stem table saved in `folder` before any word needs NLTK."""
-    _PENDING_TABLES.append(folder / STEM_TABLE)
+def use_stem_table(path: Path) -> None:
+    """Read a stem table saved with an index (`stems-N.json`) before any word needs NLTK."""
+    _PENDING_TABLES.append(path)
 
 
 @contextmanager
@@ -128,18 +126,6 @@ def recording_stems():
 def stems_of(words: set[str]) -> dict[str, str]:
     """Return the stems computed in this process for `words` (word → stem)."""
     return {w: _STEMS[w] for w in words if w in _STEMS}
-
-
-def save_stem_table(folder: Path, stems: dict[str, str]) -> None:
-    """Add `stems` (word → stem, for the words just indexed) to the table saved in `folder`."""
-    try:
-        table = json.loads((folder / STEM_TABLE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        table = {}
-    table.update(stems)
-    tmp = folder / (STEM_TABLE + ".tmp")
-    tmp.write_text(json.dumps(table, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, folder / STEM_TABLE)
 
 
 def _read_table(path: Path) -> None:

@@ -8,6 +8,8 @@ the live one and publishes it when complete. Either way, a file that cannot be r
 reported and skipped, and what the index already held for it stays searchable.
 """
 
+import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,9 +17,17 @@ from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.query import Term
 
-from indexer.analysis import recording_stems, save_stem_table, stems_of, use_stem_table
-from indexer.errors import CorpusError, IndexUnreadableError, UsageError
+from indexer.analysis import recording_stems, stems_of, use_stem_table
+from indexer.deletions import DeletedLengths
+from indexer.errors import (
+    CorpusError,
+    DiskFullError,
+    IndexDamagedError,
+    IndexUnreadableError,
+    UsageError,
+)
 from indexer.ingest import Annotations, load_source, write_transcript
 from indexer.lock import IndexLock
 from indexer.parallel import commit_segments, worker_count, write_in_workers
@@ -28,13 +38,16 @@ from indexer.schema import make_schema
 from indexer.sources import indexed_sources
 from indexer.speakers_file import SpeakerBook, load_speakers
 from indexer.store import (
+    OpenIndex,
     discard,
-    discard_unfinished,
+    is_disk_full,
     live_generation,
     new_generation,
     open_index,
     publish,
-    read_meta,
+    record_commit,
+    seal_commit,
+    tidy,
     write_meta,
 )
 from indexer.topics import Taxonomy, load_taxonomy
@@ -46,6 +59,9 @@ apply_whoosh_fixes()
 Progress = Callable[[int, int, Path], None]
 WRITER_MEMORY_MB = 48
 LOCK_WAIT_SECONDS = 30.0
+# A sync that leaves more than this share of the index's turns deleted (replaced or removed
+# transcripts, still in their segments) merges every segment into one.
+MAX_DELETED_SHARE = 0.2
 
 
 def index_corpus(
@@ -55,13 +71,16 @@ def index_corpus(
     on_progress: Progress | None = None,
     wait: float = LOCK_WAIT_SECONDS,
     workers: int | None = None,
+    optimize: bool = False,
 ) -> IndexReport:
     """Bring the index in step with the corpus folder; with `rebuild`, build it from scratch.
 
-    An index built by an incompatible version of remarks is rebuilt from scratch. A build
-    uses `workers` processes (default: one per core for a large corpus, else one); they are
-    started fresh ("spawn"), so a script that calls this must guard its entry point with
-    `if __name__ == "__main__":`, as any multiprocessing code.
+    An index built by an incompatible version of remarks, or damaged, is rebuilt from
+    scratch. A build uses `workers` processes (default: one per core for a large corpus,
+    else one); they are started fresh ("spawn"), so a script that calls this must guard its
+    entry point with `if __name__ == "__main__":`, as any multiprocessing code. `optimize`
+    merges the index into one segment (a sync does so by itself when many turns were
+    replaced or removed).
     """
     started = time.perf_counter()
     if workers is not None and workers < 1:
@@ -78,13 +97,27 @@ def index_corpus(
     context = _Context(corpus, annotations, on_progress)
     with IndexLock(index_dir, wait), recording_stems() as words:
         context = replace(context, words=words)
-        discard_unfinished(index_dir)
-        reason = "" if rebuild else _why_rebuild(index_dir, context)
-        if rebuild or reason:
-            report = _rebuild(context, index_dir, files, worker_count(files, workers))
-            report.reason = reason or "asked for"
-        else:
-            report = _sync(context, index_dir, files)
+        try:
+            tidy(index_dir)
+            reason, opened = ("", None) if rebuild else _why_rebuild(index_dir, context)
+            if rebuild or reason:
+                if opened is not None:
+                    opened.reader.close()
+                report = _rebuild(context, index_dir, files, worker_count(files, workers))
+                report.reason = reason or "asked for"
+            else:
+                assert opened is not None
+                report = _sync(context, opened, files, optimize)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            with contextlib.suppress(OSError):
+                tidy(index_dir)  # deleting needs no space: leave the disk as it was
+            raise DiskFullError(
+                f"The disk holding {index_dir} is full ({exc.strerror or exc}); the index "
+                "was not updated, and the last good index is unchanged and searchable.",
+                "Free some space on that disk and run `remarks index` again.",
+            ) from None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -104,7 +137,7 @@ class _Context:
     def speakers(self) -> SpeakerBook:
         return self.annotations.speakers
 
-    def meta(self) -> dict:
+    def settings(self) -> dict:
         return {
             "taxonomy": self.taxonomy.fingerprint,
             "speakers": self.speakers.fingerprint,
@@ -112,17 +145,36 @@ class _Context:
         }
 
 
-def _why_rebuild(index_dir: Path, context: _Context) -> str:
-    if live_generation(index_dir) is None:
-        return "no index yet"
+@dataclass
+class _Recorder:
+    """Writes each commit's record and stem table beside it (see indexer/store.py)."""
+
+    gen: Path
+    settings: dict
+    stems: Callable[[], dict[str, str]]
+    deleted: DeletedLengths = field(default_factory=DeletedLengths)
+
+    def before_toc(self, generation: int, segments: list) -> None:
+        settings = {**self.settings, "deleted_lengths": self.deleted.for_segments(segments)}
+        record_commit(self.gen, generation, segments, settings, self.stems())
+
+    def after_toc(self, generation: int) -> None:
+        with contextlib.suppress(OSError):  # the commit has landed; the seal is a bonus
+            seal_commit(self.gen, generation)
+
+
+def _why_rebuild(index_dir: Path, context: _Context) -> tuple[str, OpenIndex | None]:
     try:
-        opened = open_index(index_dir)
+        if live_generation(index_dir) is None:
+            return "no index yet", None
+        opened = open_index(index_dir, verify="full")
+    except IndexDamagedError as exc:
+        return f"the index was damaged: file {exc.file}: {exc.problem}", None
     except IndexUnreadableError as exc:
-        return exc.message
-    opened.index.close()
+        return exc.message, None
     if opened.meta.get("speakers") != context.speakers.fingerprint:
-        return f"the speakers file {context.corpus / 'speakers.toml'} changed"
-    return ""
+        return f"the speakers file {context.corpus / 'speakers.toml'} changed", opened
+    return "", opened
 
 
 def _rebuild(
@@ -131,16 +183,15 @@ def _rebuild(
     report = IndexReport(rebuilt=True, workers=workers)
     gen = new_generation(index_dir)
     try:
+        created = datetime.now().isoformat(timespec="seconds")
+        write_meta(gen, {"created": created})
         ix = whoosh_index.create_in(str(gen), make_schema())
         if workers > 1:
-            stems = _write_in_workers(context, ix, gen, files, report)
+            _write_in_workers(context, ix, gen, files, report)
         else:
-            _write_here(context, ix, files, report)
-            stems = stems_of(context.words)
+            recorder = _Recorder(gen, context.settings(), lambda: stems_of(context.words))
+            _write_here(context, ix, files, report, recorder)
         _count(ix, report, transcripts=report.added)
-        created = datetime.now().isoformat(timespec="seconds")
-        write_meta(gen, {"created": created, **context.meta()})
-        save_stem_table(gen, stems)
         publish(index_dir, gen)
     except BaseException:
         discard(gen)
@@ -148,8 +199,10 @@ def _rebuild(
     return report
 
 
-def _write_here(context: _Context, ix, files: list[SourceFile], report: IndexReport) -> None:
-    writer = segment_writer(ix, WRITER_MEMORY_MB)
+def _write_here(
+    context: _Context, ix, files: list[SourceFile], report: IndexReport, recorder: _Recorder
+) -> None:
+    writer = segment_writer(ix, WRITER_MEMORY_MB, recorder=recorder)
     try:
         for done, source in enumerate(files, start=1):
             loaded = load_source(context.corpus, source, report)
@@ -160,13 +213,19 @@ def _write_here(context: _Context, ix, files: list[SourceFile], report: IndexRep
                 context.on_progress(done, len(files), source.path)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
+
+
+def _cancel(writer) -> None:
+    # On a full disk closing the writer's files can fail too; what it wrote is tidied later.
+    with contextlib.suppress(OSError):
+        writer.cancel()
 
 
 def _write_in_workers(
     context: _Context, ix, gen: Path, files: list[SourceFile], report: IndexReport
-) -> dict[str, str]:
+) -> None:
     done = 0
 
     def on_file(source: SourceFile) -> None:
@@ -190,20 +249,36 @@ def _write_in_workers(
         report.failed.extend(result.report.failed)
         report.warnings.extend(result.report.warnings)
         stems.update(result.stems)
-    commit_segments(ix, [segment for result in results for segment in result.segments])
-    return stems
+    segments = [segment for result in results for segment in result.segments]
+    commit_segments(ix, segments, _Recorder(gen, context.settings(), lambda: stems))
 
 
-def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexReport:
+def _sync(
+    context: _Context, opened: OpenIndex, files: list[SourceFile], optimize: bool
+) -> IndexReport:
     report = IndexReport()
-    opened = open_index(index_dir)
-    use_stem_table(opened.path)  # words seen before need no NLTK import
-    ix = whoosh_index.open_dir(str(opened.path))
-    opened.index.close()
-    if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
-        report.retagged = retag(ix, context.taxonomy, WRITER_MEMORY_MB)
-    with ix.reader() as reader:
+    use_stem_table(opened.stem_table)  # words seen before need no NLTK import
+    with opened.reader as reader:
         indexed = indexed_sources(reader)
+    table = json.loads(opened.stem_table.read_text(encoding="utf-8"))
+
+    def stems() -> dict[str, str]:
+        return {**table, **stems_of(context.words)}
+
+    deleted = DeletedLengths(opened.meta.get("deleted_lengths"))
+    recorder = _Recorder(opened.path, context.settings(), stems, deleted)
+    ix = whoosh_index.open_dir(str(opened.path))
+    try:
+        if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
+            report.retagged = retag(ix, context.taxonomy, WRITER_MEMORY_MB, recorder)
+        _sync_files(context, ix, indexed, files, report, recorder, optimize)
+        _count(ix, report, transcripts=len(indexed) + report.added - report.removed)
+    finally:
+        ix.close()
+    return report
+
+
+def _sync_files(context, ix, indexed, files, report: IndexReport, recorder, optimize) -> None:
     changes: list[tuple[SourceFile, ReadResult, bool]] = []
     for done, source in enumerate(files, start=1):
         known = indexed.get(source.rel)
@@ -221,34 +296,42 @@ def _sync(context: _Context, index_dir: Path, files: list[SourceFile]) -> IndexR
             context.on_progress(done, len(files), source.path)
     present = {source.rel for source in files}
     gone = [record for rel, record in indexed.items() if rel not in present]
-    if changes or gone:
-        writer = segment_writer(ix, WRITER_MEMORY_MB)
+    if changes or gone or optimize:
+        writer = segment_writer(ix, WRITER_MEMORY_MB, recorder=recorder)
         try:
             for record in gone:
-                writer.delete_by_term("transcript", record.transcript)
+                _delete_transcript(writer, record.transcript, recorder.deleted)
                 report.removed += 1
             for source, loaded, known in changes:
-                writer.delete_by_term("transcript", loaded.transcript.id)
+                _delete_transcript(writer, loaded.transcript.id, recorder.deleted)
                 write_transcript(writer, source, loaded, context.annotations)
                 if known:
                     report.updated += 1
                 else:
                     report.added += 1
-            writer.commit()
+            report.optimized = optimize or _deleted_share(writer) > MAX_DELETED_SHARE
+            writer.commit(optimize=report.optimized)
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             raise
-    # The index held `indexed` before; the sync added and removed whole transcripts.
-    _count(ix, report, transcripts=len(indexed) + report.added - report.removed)
-    ix.close()
-    if changes or report.retagged:
-        save_stem_table(opened.path, stems_of(context.words))
-    if opened.meta.get("taxonomy") != context.taxonomy.fingerprint:
-        write_meta(opened.path, {**read_meta(opened.path), **context.meta()})
-    return report
+
+
+def _delete_transcript(writer, transcript: str, deleted: DeletedLengths) -> None:
+    searcher = writer.searcher()
+    for docnum in searcher.docs_for_query(Term("transcript", transcript)):
+        deleted.note(searcher.reader(), docnum)
+    writer.delete_by_term("transcript", transcript)
+
+
+def _deleted_share(writer) -> float:
+    """The share of the index's turns that are deleted, once this writer's deletions land."""
+    total = sum(s.doc_count_all() for s in writer.segments) + writer.docnum
+    deleted = sum(s.deleted_count() for s in writer.segments)
+    return deleted / total if total else 0.0
 
 
 def _count(ix, report: IndexReport, transcripts: int) -> None:
     with ix.reader() as reader:
         report.turns = reader.doc_count()
+        report.segments = len(reader.leaf_readers())
     report.transcripts = transcripts

@@ -39,3 +39,15 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             doc["source"] = source.to_bytes()
         docs.append(doc)
     return docs
+
+
+def indexed_values(stored: dict) -> dict:
+    """Return the values a turn's indexed fields were given, from its stored fields."""
+    return {
+        "title": stored.get("title"),
+        "speaker_name": stored.get("speaker"),
+        "role": stored.get("role"),
+        "topics": stored.get("topics"),
+        "text": stored.get("text"),
+        "text_pos": stored.get("text"),
+    }

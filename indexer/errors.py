@@ -26,6 +26,25 @@ class IndexUnreadableError(RemarksError):
     """The index exists but cannot be opened."""
 
 
+class IndexDamagedError(IndexUnreadableError):
+    """A file of the index is missing, cut short or changed since it was written."""
+
+    def __init__(self, index_dir, file: str, problem: str) -> None:
+        super().__init__(
+            f"The index at {index_dir} is damaged (file {file}: {problem}).",
+            "Run `remarks index --rebuild` to build it again from the corpus.",
+        )
+        self.file = file
+        self.problem = problem
+
+    def __reduce__(self):
+        return (RemarksError, (self.message, self.hint))
+
+
+class DiskFullError(RemarksError):
+    """The disk holding the index ran out of space while the index was written."""
+
+
 class UnknownTurnError(RemarksError):
     """A turn id that is not in the index."""
 

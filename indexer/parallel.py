@@ -12,6 +12,7 @@ keep the corpus order a single writer gives them.
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import multiprocessing
 import os
 import queue
@@ -31,6 +32,7 @@ from indexer.errors import BuildError
 from indexer.ingest import Annotations, load_source, write_transcript
 from indexer.reading import SourceFile
 from indexer.report import IndexReport
+from indexer.store import is_disk_full
 from indexer.writer import segment_writer
 
 SEGMENT_TURNS = 60_000
@@ -113,6 +115,8 @@ def write_in_workers(
                 on_file(by_rel[payload])
             elif kind == "done":
                 results[i] = payload
+            elif kind == "disk full":
+                raise OSError(errno.ENOSPC, payload)
             else:
                 raise BuildError(
                     f"An indexing worker failed:\n{payload}",
@@ -154,6 +158,11 @@ def _work(i: int, share: _Share, messages) -> None:
     _die_with_parent(share.parent)
     try:
         messages.put(("done", i, _write_share(share, messages)))
+    except OSError as exc:
+        if is_disk_full(exc):
+            messages.put(("disk full", i, str(exc)))
+        else:
+            messages.put(("error", i, traceback.format_exc(limit=8)))
     except BaseException:
         messages.put(("error", i, traceback.format_exc(limit=8)))
 
@@ -212,9 +221,9 @@ def _finish_segment(writer: SegmentWriter):
     return segment
 
 
-def commit_segments(ix, segments: list) -> None:
+def commit_segments(ix, segments: list, recorder=None) -> None:
     """Publish segments written by workers as the whole content of the (new) index `ix`."""
-    writer = ix.writer()
+    writer = segment_writer(ix, 1, recorder=recorder)
     try:
         writer._close_segment()
         writer._commit_toc(segments)

@@ -36,6 +36,8 @@ class IndexReport:
     reason: str = ""
     retagged: int | None = None
     workers: int = 1
+    optimized: bool = False
+    segments: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -50,4 +52,6 @@ class IndexReport:
             "turns": self.turns,
             "rebuilt": self.rebuilt,
             "retagged": self.retagged,
+            "optimized": self.optimized,
+            "segments": self.segments,
         }

@@ -11,7 +11,7 @@ from indexer.transcript import Transcript, Turn
 from indexer.writer import segment_writer
 
 
-def retag(ix, taxonomy: Taxonomy, memory_mb: int) -> int:
+def retag(ix, taxonomy: Taxonomy, memory_mb: int, recorder=None) -> int:
     """Recompute every turn's topics with `taxonomy`; return how many turns changed."""
     with ix.reader() as reader:
         sources = reader.column_reader("source")
@@ -19,7 +19,8 @@ def retag(ix, taxonomy: Taxonomy, memory_mb: int) -> int:
         for docnum, fields in reader.iter_docs():
             groups[fields["transcript"]].append((docnum, fields, sources[docnum]))
     changed = 0
-    writer = segment_writer(ix, memory_mb)
+    writer = segment_writer(ix, memory_mb, recorder=recorder)
+    deleted = getattr(recorder, "deleted", None)
     try:
         for docs in groups.values():
             docs.sort(key=lambda d: d[1]["seq"])
@@ -29,6 +30,8 @@ def retag(ix, taxonomy: Taxonomy, memory_mb: int) -> int:
             if [t.topics for t in retagged.turns] == [t.topics for t in transcript.turns]:
                 continue
             for docnum, _, _ in docs:
+                if deleted is not None:
+                    deleted.note(writer.searcher().reader(), docnum)
                 writer.delete_document(docnum)
             for doc in turn_documents(retagged, source):
                 writer.add_document(**doc)

@@ -8,6 +8,7 @@ from the pool's per-term arrays. The segments it writes are those Whoosh's own w
 
 import os
 from array import array
+from typing import Protocol
 
 from whoosh.fields import FieldType
 from whoosh.util.numeric import byte_to_length
@@ -17,13 +18,30 @@ from indexer.pool import TermPool
 from indexer.whoosh_fixes import length_bytes
 
 
+class CommitRecorder(Protocol):
+    """Writes what a commit holds beside it: before its table of contents, and after."""
+
+    def before_toc(self, generation: int, segments: list) -> None: ...
+
+    def after_toc(self, generation: int) -> None: ...
+
+
 class TurnWriter(SegmentWriter):
     """Whoosh's segment writer, adding a document's postings a field at a time.
 
     `add_document` is Whoosh's, less what this schema never uses (document and field boosts,
     separate spelling words, term vectors), with one pool call per field instead of one per
-    posting.
+    posting. With a `recorder`, each commit's record is written around its table of contents.
     """
+
+    recorder: CommitRecorder | None = None
+
+    def _commit_toc(self, segments):
+        if self.recorder is not None:
+            self.recorder.before_toc(self.generation, segments)
+        super()._commit_toc(segments)
+        if self.recorder is not None:
+            self.recorder.after_toc(self.generation)
 
     def add_document(self, **fields):
         self._check_state()
@@ -111,7 +129,7 @@ def _add_block_postings(writer, docnums, weights, values, lengths) -> None:
         i = j
 
 
-def segment_writer(ix, limitmb: int, lock: bool = True):
+def segment_writer(ix, limitmb: int, lock: bool = True, recorder: CommitRecorder | None = None):
     """A Whoosh writer of a new segment of `ix` that pools postings by term.
 
     With `lock=False` (a worker whose parent holds the lock) it takes no lock, and keeps its
@@ -119,6 +137,7 @@ def segment_writer(ix, limitmb: int, lock: bool = True):
     deletes it when done, which would pull the files from under the other workers.
     """
     writer = TurnWriter(ix, _lk=lock, limitmb=limitmb)
+    writer.recorder = recorder
     if not lock:
         writer._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{os.getpid()}.tmp")
     writer.pool = TermPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)

@@ -38,7 +38,7 @@ def rank(searcher, query: q.Query, limit: int, allowed: set[int] | None) -> Rank
     if scores is not None:
         if allowed is not None:
             scores = {d: scores[d] for d in scores.keys() & allowed}
-        return Ranked(top_scores(scores, limit), len(scores), set(scores))
+        return Ranked(top_scores(scores, limit, searcher), len(scores), set(scores))
     if _countable(query):
         results = searcher.search(query, limit=limit, filter=allowed)
         matched = matching_docs(query, searcher)
@@ -51,12 +51,24 @@ def rank(searcher, query: q.Query, limit: int, allowed: set[int] | None) -> Rank
     return Ranked(_pairs(collector.results()), top.total, None)
 
 
-def top_scores(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
-    """The `n` best (document, score) pairs, equal scores in document order (as Whoosh)."""
+def top_scores(scores: dict[int, float], n: int, searcher=None) -> list[tuple[int, float]]:
+    """The `n` best (document, score) pairs, equal scores in corpus order.
+
+    Corpus order is the order of a clean build (transcript file path, then turn number);
+    after a sync it is not the document order, which puts new and changed transcripts last.
+    Without
+    a searcher, equal scores come in document order (as Whoosh's).
+    """
     if not scores:
         return []
     floor = heapq.nlargest(n, scores.values())[-1]
-    best = sorted((-s, d) for d, s in scores.items() if s >= floor)[:n]
+    candidates = [(-s, d) for d, s in scores.items() if s >= floor]
+    if searcher is None or len(candidates) <= 1:
+        best = sorted(candidates)[:n]
+        return [(d, -s) for s, d in best]
+    reader = searcher.reader()
+    transcripts, seqs = reader.column_reader("transcript"), reader.column_reader("seq")
+    best = sorted(candidates, key=lambda c: (c[0], transcripts[c[1]] + ".txt", seqs[c[1]]))[:n]
     return [(d, -s) for s, d in best]
 
 

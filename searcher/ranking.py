@@ -11,6 +11,7 @@ from math import log
 
 from whoosh import query as q
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from indexer.analysis import name_analyzer, text_analyzer
 from indexer.schema import PHRASE_FIELD
@@ -57,9 +58,58 @@ class TranscriptBM25F(BM25F):
     def idf(self, searcher, fieldname, text):
         if not self.bm25_idf:
             return super().idf(searcher, fieldname, text)
-        n = searcher.doc_count_all()
-        df = searcher.doc_frequency(fieldname, text)
+        if isinstance(searcher, TurnSearcher):
+            n, df = searcher.live_doc_count(), searcher.live_doc_frequency(fieldname, text)
+        else:
+            n, df = searcher.doc_count_all(), searcher.doc_frequency(fieldname, text)
         return log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+class TurnSearcher(Searcher):
+    """Whoosh's searcher with BM25 statistics of the live turns only.
+
+    A turn deleted by a sync stays in its segment until the segment is merged, and Whoosh
+    still counts it in the number of turns, the number of turns with a word and the total
+    length of each field. Here they count live turns, so an index kept up to date by syncs
+    ranks as a clean build of the same files does (tested). Without deletions nothing changes.
+    `deleted_lengths`: per segment id, per field, the lengths of the deleted turns (recorded
+    by the sync that deleted them: indexer/deletions.py).
+    """
+
+    def __init__(self, reader, deleted_lengths: dict | None = None, **kwargs) -> None:
+        super().__init__(reader, **kwargs)
+        self._deleted_lengths = deleted_lengths or {}
+        self._live_df: dict[tuple[str, bytes], int] = {}
+        self._live_field_length: dict[str, int] = {}
+
+    def live_doc_count(self) -> int:
+        return self.reader().doc_count()
+
+    def live_doc_frequency(self, fieldname: str, text) -> int:
+        reader = self.reader()
+        df = reader.doc_frequency(fieldname, text)
+        if not df or not reader.has_deletions():
+            return df
+        key = (fieldname, text)
+        if key not in self._live_df:
+            ids = reader.postings(fieldname, text).all_ids()
+            self._live_df[key] = sum(1 for d in ids if not reader.is_deleted(d))
+        return self._live_df[key]
+
+    def avg_field_length(self, fieldname, default=None):
+        reader = self.reader()
+        if not reader.has_deletions():
+            return super().avg_field_length(fieldname, default)
+        if not self.schema[fieldname].scorable:
+            return default
+        total = self._live_field_length.get(fieldname)
+        if total is None:
+            total = reader.field_length(fieldname)
+            for leaf, _ in reader.leaf_readers():
+                lengths = self._deleted_lengths.get(leaf.segment().segment_id(), {})
+                total -= lengths.get(fieldname, 0)
+            self._live_field_length[fieldname] = total
+        return total / (reader.doc_count() or 1)
 
 
 PLAIN_QUERY_RE = re.compile(r'["*~():]|\w\?\w|\b(?:AND|OR|NOT)\b')

@@ -8,7 +8,7 @@ from indexer.analysis import use_stem_table
 from indexer.store import OpenIndex, live_generation, open_index
 from indexer.whoosh_fixes import apply as apply_whoosh_fixes
 from searcher.query import make_parser
-from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F
+from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F, TurnSearcher
 
 apply_whoosh_fixes()
 
@@ -29,9 +29,14 @@ class TurnIndex:
     def _reopen(self) -> None:
         self.close()
         self._open = open_index(self.index_dir)
-        use_stem_table(self._open.path)
+        use_stem_table(self._open.stem_table)
         weighting = TranscriptBM25F(self.ranking)
-        self._searcher = self._open.index.searcher(weighting=weighting)
+        self._searcher = TurnSearcher(
+            self._open.reader,
+            deleted_lengths=self._open.meta.get("deleted_lengths"),
+            weighting=weighting,
+            fromindex=self._open.index,
+        )
         self._filters: dict[str, set[int]] = {}
         self._parser = make_parser(self._open.index.schema, self.ranking.fields)
 
@@ -50,11 +55,12 @@ class TurnIndex:
 
     def refresh(self) -> None:
         """Catch up with the index: a rebuilt generation, or a sync committed in place."""
-        if self._open is None or live_generation(self.index_dir) != self._open.path:
+        if (
+            self._open is None
+            or live_generation(self.index_dir) != self._open.path
+            or not self.searcher.up_to_date()
+        ):
             self._reopen()
-        elif not self.searcher.up_to_date():
-            self._searcher = self.searcher.refresh()
-            self._filters = {}
 
     @property
     def searcher(self) -> Searcher:

@@ -287,17 +287,20 @@ def test_damaged_index_is_an_error_not_a_traceback(runner, seed_index):
             f.unlink()
     result = run(runner, "stats", "--index", seed_index)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: Cannot open the index at {seed_index}:")
+    assert result.stderr.startswith(f"Error: The index at {seed_index} is damaged (file ")
     assert result.stderr.endswith(
         "Hint: Run `remarks index --rebuild` to build it again from the corpus.\n"
     )
 
 
-def test_current_pointing_nowhere_reads_as_no_index(runner, seed_index):
+def test_current_pointing_nowhere_is_damage(runner, seed_index):
     (seed_index / CURRENT).write_text("gen-does-not-exist\n")
     result = run(runner, "stats", "--index", seed_index)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: There is no index at")
+    assert result.stderr == (
+        f"Error: The index at {seed_index} is damaged (file CURRENT: it names no generation "
+        "of the index).\nHint: Run `remarks index --rebuild` to build it again from the corpus.\n"
+    )
 
 
 def test_unreadable_transcript_is_skipped_and_reported(runner, seed_corpus, tmp_path):

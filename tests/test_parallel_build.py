@@ -5,7 +5,7 @@ import shutil
 
 from indexer import parallel
 from indexer.build import index_corpus
-from indexer.store import live_generation
+from indexer.store import open_index
 from searcher.search import search
 from searcher.session import TurnIndex
 from tests.conftest import CORPUS
@@ -23,7 +23,9 @@ def _snapshot(index):
             # Exact ties may come out in either order: compare ranks as (score, id) sets.
             ranked = sorted((round(h.score, 6), h.turn_id) for h in found.hits)
             results[text] = (found.total, ranked, found.facets)
-    stems = json.loads((live_generation(index) / "stems.json").read_text())
+    opened = open_index(index)
+    stems = json.loads(opened.stem_table.read_text())
+    opened.reader.close()
     return stored, results, stems
 
 
