@@ -39,6 +39,7 @@ META = "remarks.json"
 INDEX_NAME = "MAIN"
 REBUILD_HINT = "Run `remarks index --rebuild` to build it again from the corpus."
 SMALL_FILE_BYTES = 1 << 20  # checked in full whenever the index is opened
+OPEN_ATTEMPTS = 5
 COMMIT_RE = re.compile(r"^(?:commit|stems)-(\d+)\.json$")
 # Errors a damaged Whoosh file raises while it is opened or read.
 READ_ERRORS = (
@@ -304,40 +305,66 @@ def open_index(index_dir: Path, verify: str = "quick") -> OpenIndex:
             f"(format {found!r}, this version reads {FORMAT_VERSION!r}).",
             REBUILD_HINT,
         )
-    generation = -1
+    for _ in range(OPEN_ATTEMPTS):
+        ix, generation, record = _open_commit(index_dir, gen)
+        problems = [] if verify == "none" else verify_index(gen, record, full=verify == "full")
+        reader = None
+        if not problems:
+            try:
+                reader = ix.reader()
+            except READ_ERRORS as exc:
+                problems = [(_toc_name(gen), f"it cannot be read ({exc})")]
+        if _latest_generation(gen) != generation:
+            # A sync committed meanwhile and removed files of the commit read here: what
+            # looked missing was replaced. Open the new commit.
+            if reader is not None:
+                reader.close()
+            continue
+        if problems:
+            raise IndexDamagedError(index_dir, *problems[0])
+        return OpenIndex(gen, ix, {**meta, **record}, generation, reader)
+    raise IndexUnreadableError(
+        f"The index at {index_dir} changed {OPEN_ATTEMPTS} times while it was opened.",
+        "Try again when `remarks index` has finished.",
+    )
+
+
+def _latest_generation(gen: Path) -> int:
+    try:
+        return TOC._latest_generation(FileStorage(str(gen)), INDEX_NAME)
+    except READ_ERRORS:
+        return -1
+
+
+def _open_commit(index_dir: Path, gen: Path) -> tuple[Index, int, dict]:
+    """Open the latest commit of a generation and read its record."""
     for attempt in range(3):
+        if not any(gen.glob(f"_{INDEX_NAME}_*.toc")):
+            raise IndexDamagedError(index_dir, f"_{INDEX_NAME}_*.toc", "it is missing")
         try:
             ix = whoosh_index.open_dir(str(gen), readonly=True)
             generation = ix.latest_generation()
-            record_path = gen / commit_name(generation)
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            if attempt < 2:  # a writer committed and tidied between two reads: read again
-                continue
-            problems = verify_index(gen, None) or [
-                (commit_name(-1), "the commit record is missing")
-            ]
-            raise IndexDamagedError(index_dir, *problems[0]) from None
         except READ_ERRORS as exc:
+            if attempt < 2 and isinstance(exc, FileNotFoundError):
+                continue  # a writer committed and tidied between two reads: read again
             problems = _problems_of(gen)
             if problems:
                 raise IndexDamagedError(index_dir, *problems[0]) from exc
-            raise IndexDamagedError(
-                index_dir, _toc_name(gen), f"it cannot be read ({exc})"
-            ) from exc
-        break
-    if verify != "none":
-        problems = verify_index(gen, record, full=verify == "full")
-        if problems:
-            raise IndexDamagedError(index_dir, *problems[0])
-    try:
-        reader = ix.reader()
-        if getattr(reader, "generation", lambda: generation)() != generation:
-            reader.close()
-            return open_index(index_dir, verify)  # a commit landed in between
-    except READ_ERRORS as exc:
-        raise IndexDamagedError(index_dir, _toc_name(gen), f"it cannot be read ({exc})") from exc
-    return OpenIndex(gen, ix, {**meta, **record}, generation, reader)
+            unreadable = f"it cannot be read ({exc})"
+            raise IndexDamagedError(index_dir, _toc_name(gen), unreadable) from exc
+        name = commit_name(generation)
+        try:
+            record = json.loads((gen / name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            if attempt < 2:
+                continue
+            raise IndexDamagedError(index_dir, name, "it is missing") from None
+        except (OSError, ValueError) as exc:
+            raise IndexDamagedError(index_dir, name, "it cannot be read") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
+            raise IndexDamagedError(index_dir, name, "it is not a commit record")
+        return ix, generation, record
+    raise AssertionError("unreachable")
 
 
 def _toc_name(gen: Path) -> str:
@@ -399,3 +426,65 @@ def index_size(index_dir: Path) -> int:
 def is_disk_full(exc: BaseException) -> bool:
     """Whether an error is the disk (or the user's quota) running out of space."""
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """What `check_index` verified, and the damaged files it found."""
+
+    index_dir: Path
+    files: int
+    bytes: int
+    turns: int
+    problems: list[tuple[str, str]]
+
+    def to_json(self) -> dict:
+        return {
+            "index": str(self.index_dir),
+            "sound": not self.problems,
+            "files": self.files,
+            "bytes": self.bytes,
+            "turns": self.turns,
+            "problems": [{"file": f, "problem": p} for f, p in self.problems],
+        }
+
+
+def check_index(index_dir: Path) -> IndexCheck:
+    """Verify every file of the live index against its recorded checksum, then read every
+    turn and column; return what was checked and what is damaged (`remarks check`)."""
+    try:
+        opened = open_index(index_dir, verify="none")
+    except IndexDamagedError as exc:
+        return IndexCheck(index_dir, 0, 0, 0, [(exc.file, exc.problem)])
+    files = opened.meta["files"]
+    problems = verify_index(opened.path, opened.meta, full=True)
+    turns = 0
+    reader = opened.reader
+    try:
+        if not problems:
+            for _ in reader.iter_docs():
+                turns += 1
+            for name in ("transcript", "speaker", "role", "date", "seq", "source", "topic_list"):
+                list(reader.column_reader(name))
+            if turns != opened.meta.get("turns", turns):
+                problems.append(
+                    (
+                        _toc_name(opened.path),
+                        f"it lists {turns:,} turns, not {opened.meta['turns']:,}",
+                    )
+                )
+    except READ_ERRORS as exc:
+        problems.append((_toc_name(opened.path), f"a segment cannot be read ({exc})"))
+    finally:
+        reader.close()
+    size = sum(entry[0] for entry in files.values())
+    return IndexCheck(index_dir, len(files), size, turns, problems)
+
+
+def diagnose(index_dir: Path) -> IndexDamagedError | None:
+    """After a read failed unexpectedly: the damage that explains it, if there is any."""
+    try:
+        found = check_index(index_dir).problems
+    except Exception:  # the diagnosis must not hide the first error
+        return None
+    return IndexDamagedError(index_dir, *found[0]) if found else None

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from indexer.errors import RemarksError, UsageError
-from indexer.store import live_generation
+from indexer.store import READ_ERRORS, check_index, diagnose, live_generation
 from searcher.browse import answer_to, index_stats, list_speakers, show_turn
 from searcher.hits import TurnRecord
 from searcher.query import Filters
@@ -46,6 +46,13 @@ class App(typer.Typer):
                     return fn(*a, **k)
                 except RemarksError as exc:
                     _fail(exc)
+                except READ_ERRORS:
+                    # A damaged file that slipped past the checks made on opening: say so.
+                    # Anything else is a bug and keeps its traceback.
+                    damage = diagnose(k["index"]) if isinstance(k.get("index"), Path) else None
+                    if damage is None:
+                        raise
+                    _fail(damage)
 
             return register(wrapper)
 
@@ -100,10 +107,13 @@ def _build(
     rebuild: bool = False,
     wait: float = 30.0,
     workers: int | None = None,
+    optimize: bool = False,
 ):
     from indexer.build import index_corpus
 
-    build = functools.partial(index_corpus, rebuild=rebuild, wait=wait, workers=workers)
+    build = functools.partial(
+        index_corpus, rebuild=rebuild, wait=wait, workers=workers, optimize=optimize
+    )
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
         return build(corpus, index)
@@ -154,6 +164,8 @@ def _render_report(report: "IndexReport", output: OutputFormat, quiet: bool) -> 
             console.print(f"Built the index from scratch ({report.reason}).")
         if report.retagged is not None:
             console.print(f"Topics changed: re-tagged {report.retagged:,} turns.")
+        if report.optimized:
+            console.print("Merged the index into one segment.")
         console.print(
             f"Added {report.added}, updated {report.updated}, removed {report.removed}, "
             f"unchanged {report.unchanged}, failed {len(report.failed)} "
@@ -179,13 +191,19 @@ def index_command(
             help="Processes for a full build (default: one per core for a large corpus).",
         ),
     ] = None,
+    optimize: Annotated[
+        bool, typer.Option(help="Merge the index into one segment (smaller, faster).")
+    ] = False,
     wait: WaitOption = 30.0,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
-    """Bring the index in step with the corpus: add new, replace changed, drop deleted files."""
+    """Bring the index in step with the corpus: add new, replace changed, drop deleted files.
+
+    A damaged index, or one built by another version of remarks, is rebuilt from scratch.
+    """
     quiet_build = quiet or output is OutputFormat.json
-    report = _build(corpus, index, quiet_build, rebuild, wait, workers)
+    report = _build(corpus, index, quiet_build, rebuild, wait, workers, optimize)
     _render_report(report, output, quiet)
 
 
@@ -340,6 +358,28 @@ def serve_command(
     TurnIndex(index).close()  # fail here, with a clear message, if the index cannot be read
     sys.stderr.write(f"Serving {index} at http://{host}:{port}/ (Ctrl+C to stop)\n")
     uvicorn.run(create_app(index), host=host, port=port, log_level="warning")
+
+
+@app.command("check")
+def check_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Verify every file of the index against its recorded checksum and read every turn."""
+    checked = check_index(index)
+    if output is OutputFormat.json:
+        _print_json(checked.to_json())
+    elif not checked.problems:
+        _stdout().print(
+            f"The index at {index} is sound: {checked.files} files "
+            f"({checked.bytes / 1e6:.1f} MB) verified, {checked.turns:,} turns read."
+        )
+    for name, problem in checked.problems:
+        sys.stderr.write(f"Damaged: {name}: {problem}.\n")
+    if checked.problems:
+        from indexer.errors import IndexDamagedError
+
+        _fail(IndexDamagedError(index, *checked.problems[0]))
 
 
 @app.command("stats")

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from indexer.build import index_corpus
+from indexer.store import live_generation
 from searcher import snippets
 from searcher.browse import index_stats, list_speakers
 from searcher.cli import app
@@ -321,3 +323,129 @@ def test_workers_end_when_the_main_process_of_a_build_is_killed(tmp_path):
     # The killed build published nothing; the next run builds a complete index.
     report = index_corpus(corpus, index)
     assert report.rebuilt and report.failed == []
+
+
+# --- Damage: 19 kinds × search, stats, speakers, index ------------------------------------
+
+
+def _flip(path: Path, count: int = 1, keep_mtime: bool = False) -> None:
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    for i in range(count):
+        data[(len(data) // 3 + i * 7) % len(data)] ^= 0x5A
+    path.write_bytes(bytes(data))
+    if keep_mtime:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def _truncate(path: Path, share: float) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * share)])
+
+
+def _largest_segment(gen: Path) -> Path:
+    return max(gen.glob("*.seg"), key=lambda p: p.stat().st_size)
+
+
+def _latest(gen: Path, pattern: str) -> Path:
+    return max(gen.glob(pattern), key=lambda p: int(p.stem.rsplit("-", 1)[-1].split("_")[-1]))
+
+
+DAMAGE = {
+    "segment: one byte flipped": lambda g: _flip(_largest_segment(g)),
+    "segment: 200 bytes flipped": lambda g: _flip(_largest_segment(g), 200),
+    "segment: byte flipped, time kept": lambda g: _flip(_largest_segment(g), 1, True),
+    "segment: cut in half": lambda g: _truncate(_largest_segment(g), 0.5),
+    "segment: emptied": lambda g: _truncate(_largest_segment(g), 0),
+    "segment: deleted": lambda g: _largest_segment(g).unlink(),
+    "segment: junk appended": lambda g: _largest_segment(g).open("ab").write(b"\x00junk" * 9),
+    "toc: byte flipped": lambda g: _flip(_latest(g, "_MAIN_*.toc")),
+    "toc: cut": lambda g: _truncate(_latest(g, "_MAIN_*.toc"), 0.6),
+    "toc: deleted": lambda g: _latest(g, "_MAIN_*.toc").unlink(),
+    "commit record: garbage": lambda g: _latest(g, "commit-*.json").write_text("{nope"),
+    "commit record: deleted": lambda g: _latest(g, "commit-*.json").unlink(),
+    "stem table: byte flipped": lambda g: _flip(_latest(g, "stems-*.json")),
+    "stem table: deleted": lambda g: _latest(g, "stems-*.json").unlink(),
+    "remarks.json: garbage": lambda g: (g / "remarks.json").write_bytes(b"\xff\xfe{"),
+    "remarks.json: deleted": lambda g: (g / "remarks.json").unlink(),
+    "CURRENT: not UTF-8": lambda g: (g.parent / "CURRENT").write_bytes(b"\xff\xfe\n"),
+    "CURRENT: empty": lambda g: (g.parent / "CURRENT").write_text(""),
+    "generation folder: deleted": lambda g: shutil.rmtree(g),
+}
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A small index in two segments (a sync added a transcript), and its answers."""
+    folder = tmp_path_factory.mktemp("pristine")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / SEED_NAME, corpus)
+    for path in sorted(CORPUS.glob("2018-*.txt"))[:2]:
+        shutil.copy(path, corpus)
+    index = folder / "index"
+    index_corpus(corpus, index)
+    write_transcript(corpus, "late.txt", "Ivan Petrov: Zeppelins and robots.\n")
+    index_corpus(corpus, index)
+    runner = CliRunner()
+    answers = {name: runner.invoke(app, [*args, "--index", str(index)]) for name, args in READS}
+    assert all(r.exit_code == 0 for r in answers.values())
+    return corpus, index, {name: r.stdout for name, r in answers.items()}
+
+
+READS = [
+    ("search", ["search", "robots", "--format", "json"]),
+    ("stats", ["stats", "--format", "json"]),
+    ("speakers", ["speakers", "--format", "json"]),
+]
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_damage_gives_the_right_answer_or_a_clear_error(kind, pristine, tmp_path, runner):
+    corpus, clean, answers = pristine
+    index = tmp_path / "index"
+    shutil.copytree(clean, index)
+    DAMAGE[kind](live_generation(index))
+    for name, args in READS:
+        result = runner.invoke(app, [*args, "--index", str(index)])
+        assert "Traceback" not in result.output
+        if result.exit_code == 0:
+            assert _comparable(result.stdout) == _comparable(answers[name]), (kind, name)
+        else:
+            assert result.exit_code == 1, (kind, name, result.output)
+            assert result.stderr.startswith(f"Error: The index at {index} is damaged (file ")
+            assert result.stderr.endswith(
+                "Hint: Run `remarks index --rebuild` to build it again from the corpus.\n"
+            )
+    # remarks index notices the damage and rebuilds by itself, saying so.
+    result = runner.invoke(app, ["index", "--corpus", str(corpus), "--index", str(index)])
+    assert result.exit_code == 0, (kind, result.output)
+    assert result.stdout.startswith("Built the index from scratch (the index was damaged: file ")
+    for name, args in READS:
+        again = runner.invoke(app, [*args, "--index", str(index)])
+        assert _comparable(again.stdout) == _comparable(answers[name]), (kind, name)
+    assert runner.invoke(app, ["check", "--index", str(index)]).exit_code == 0
+
+
+def _comparable(stdout: str):
+    data = json.loads(stdout)
+    if isinstance(data, dict):
+        data.pop("index_bytes", None)  # the rebuilt index is one segment, not two
+    return data
+
+
+def test_check_names_every_damaged_file(pristine, tmp_path, runner):
+    _, clean, _ = pristine
+    index = tmp_path / "index"
+    shutil.copytree(clean, index)
+    gen = live_generation(index)
+    _flip(_largest_segment(gen))
+    _latest(gen, "stems-*.json").unlink()
+    result = runner.invoke(app, ["check", "--index", str(index), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert not report["sound"]
+    assert sorted(p["problem"] for p in report["problems"]) == [
+        "it is missing",
+        "its checksum differs from the one recorded",
+    ]
