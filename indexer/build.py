@@ -218,9 +218,17 @@ def _write_here(
 
 
 def _cancel(writer) -> None:
-    # On a full disk closing the writer's files can fail too; what it wrote is tidied later.
-    with contextlib.suppress(OSError):
+    # On a full disk closing the writer's files can fail too; what it wrote is tidied later,
+    # but its lock must go now (a library caller, such as a server, goes on running).
+    try:
         writer.cancel()
+    except OSError:
+        with contextlib.suppress(OSError, AttributeError):
+            writer._tempstorage.destroy()
+        if writer.writelock is not None:
+            with contextlib.suppress(OSError):
+                writer.writelock.release()
+        writer.is_closed = True
 
 
 def _write_in_workers(
@@ -298,6 +306,7 @@ def _sync_files(context, ix, indexed, files, report: IndexReport, recorder, opti
     gone = [record for rel, record in indexed.items() if rel not in present]
     if changes or gone or optimize:
         writer = segment_writer(ix, WRITER_MEMORY_MB, recorder=recorder)
+        writer.deleted_lengths = recorder.deleted.by_segment
         try:
             for record in gone:
                 _delete_transcript(writer, record.transcript, recorder.deleted)

@@ -21,6 +21,8 @@ def retag(ix, taxonomy: Taxonomy, memory_mb: int, recorder=None) -> int:
     changed = 0
     writer = segment_writer(ix, memory_mb, recorder=recorder)
     deleted = getattr(recorder, "deleted", None)
+    if deleted is not None:
+        writer.deleted_lengths = deleted.by_segment
     try:
         for docs in groups.values():
             docs.sort(key=lambda d: d[1]["seq"])

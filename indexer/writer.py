@@ -35,6 +35,27 @@ class TurnWriter(SegmentWriter):
     """
 
     recorder: CommitRecorder | None = None
+    # Per segment id, per field: lengths of its deleted turns (indexer/deletions.py).
+    deleted_lengths: dict[str, dict[str, int]] | None = None
+
+    def add_reader(self, reader):
+        """Merge a segment in (Whoosh's), keeping its fields' total lengths exact.
+
+        Whoosh adds up the merged turns' lengths from their one-byte approximations, so
+        after a merge the average lengths BM25 divides by drifted from a clean build's. The
+        segment's recorded totals are exact; less its deleted turns', they are the merged
+        turns' exact totals.
+        """
+        totals = self.perdocwriter._fieldlengths
+        before = dict(totals)
+        super().add_reader(reader)
+        segment = getattr(reader, "segment", None)
+        if segment is None or not callable(segment):
+            return
+        deleted = (self.deleted_lengths or {}).get(segment().segment_id(), {})
+        for name in reader.schema.scorable_names():
+            exact = reader.field_length(name) - deleted.get(name, 0)
+            totals[name] = before.get(name, 0) + exact
 
     def _commit_toc(self, segments):
         if self.recorder is not None:

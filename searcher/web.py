@@ -14,7 +14,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from indexer.errors import RemarksError, UnknownTranscriptError, UnknownTurnError, UsageError
+from indexer.errors import (
+    IndexMissingError,
+    IndexUnreadableError,
+    RemarksError,
+    UnknownTranscriptError,
+    UnknownTurnError,
+    UsageError,
+)
+from indexer.store import READ_ERRORS, diagnose
 from searcher.browse import get_turn, list_speakers, show_turn, transcript_turns
 from searcher.hits import TurnRecord
 from searcher.query import MAX_QUERY_CHARS, Filters
@@ -66,10 +74,23 @@ def create_app(index_dir: Path) -> FastAPI:
     @app.exception_handler(RemarksError)
     async def library_error(request: Request, exc: RemarksError):
         status = 404 if isinstance(exc, UnknownTurnError | UnknownTranscriptError) else 400
+        if isinstance(exc, IndexUnreadableError | IndexMissingError):
+            status = 503
+            with lock:
+                state.pop("index", None)  # open it afresh once it is rebuilt
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status)
         context = {"message": exc.message, "hint": exc.hint}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def read_failure(request: Request, exc: Exception):
+        # A damaged file that slipped past the checks made on opening: say so (503). Anything
+        # else is a bug: a plain 500, with the traceback in the server's log.
+        damage = diagnose(index_dir) if isinstance(exc, READ_ERRORS) else None
+        if damage is None:
+            raise exc
+        return await library_error(request, damage)
 
     @app.get("/api/search")
     def api_search(

@@ -4,6 +4,7 @@ Every case ends in a correct answer or a clear `Error:`/`Hint:`, never a traceba
 silently different result.
 """
 
+import errno
 import json
 import os
 import shutil
@@ -17,8 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from indexer import writer as writer_module
 from indexer.build import index_corpus
-from indexer.store import live_generation
+from indexer.store import live_generation, open_index
 from searcher import snippets
 from searcher.browse import index_stats, list_speakers
 from searcher.cli import app
@@ -449,3 +451,197 @@ def test_check_names_every_damaged_file(pristine, tmp_path, runner):
         "it is missing",
         "its checksum differs from the one recorded",
     ]
+
+
+def test_the_page_and_api_say_when_the_index_is_damaged(pristine, tmp_path):
+    _, clean, _ = pristine
+    index = tmp_path / "index"
+    shutil.copytree(clean, index)
+    client = TestClient(create_app(index))
+    assert client.get("/api/search", params={"q": "robots"}).status_code == 200
+    (index / "CURRENT").write_bytes(b"\xff")
+    answer = client.get("/api/search", params={"q": "robots"})
+    assert answer.status_code == 503
+    assert answer.json() == {
+        "error": f"The index at {index} is damaged (file CURRENT: it names no generation of "
+        "the index).",
+        "hint": "Run `remarks index --rebuild` to build it again from the corpus.",
+    }
+    assert client.get("/", params={"q": "robots"}).status_code == 503
+    shutil.rmtree(index)
+    shutil.copytree(clean, index)
+    assert client.get("/api/search", params={"q": "robots"}).status_code == 200
+
+
+# --- A full disk -----------------------------------------------------------------------------
+
+
+def _leftovers(index: Path) -> list[str]:
+    """Files of the index that no commit lists: what a failed writer left behind."""
+    gen = live_generation(index)
+    opened = open_index(index)
+    opened.reader.close()
+    listed = set(opened.meta["files"]) | {"remarks.json", "MAIN_WRITELOCK"}
+    listed.add(f"commit-{opened.generation}.json")
+    previous = {f"commit-{opened.generation - 1}.json", f"stems-{opened.generation - 1}.json"}
+    extra = [p.name for p in gen.iterdir() if p.name not in listed | previous]
+    kept = {"CURRENT", "PREVIOUS", "LOCK", (index / "PREVIOUS").read_text().strip()}
+    extra += [p.name for p in index.iterdir() if p.name not in kept and p != gen]
+    return sorted(extra)
+
+
+def test_a_full_disk_is_reported_and_leaves_nothing_behind(small_corpus, tmp_path, runner):
+    """Injected: writing the new segment fails with ENOSPC."""
+    index = tmp_path / "index"
+    index_corpus(small_corpus, index)
+    write_transcript(small_corpus, "new.txt", "Ivan Petrov: Zeppelins are back.\n")
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer_module, "write_terms", no_space)
+        result = runner.invoke(app, ["index", "--corpus", str(small_corpus), "--index", str(index)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: The disk holding {index} is full (No space left on device); the index was not "
+        "updated, and the last good index is unchanged and searchable.\n"
+        "Hint: Free some space on that disk and run `remarks index` again.\n"
+    )
+    assert _leftovers(index) == []
+    with TurnIndex(index) as turns:
+        assert search(turns, "zeppelins").total == 0
+    report = index_corpus(small_corpus, index)
+    assert (report.added, report.rebuilt) == (1, False)
+    with TurnIndex(index) as turns:
+        assert search(turns, "zeppelins").total == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 24 MB tmpfs (needs the right to mount, as root in CI); unmounted afterwards."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (the injected-ENOSPC test covers it)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    filler = disk / "filler"
+    free = shutil.disk_usage(disk).free
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(0, free - leave))
+    return filler
+
+
+@pytest.mark.parametrize("how", [[], ["--rebuild"], ["--rebuild", "--workers", "2"]])
+def test_a_really_full_disk_never_leaves_the_index_stuck(how, small_corpus, small_disk, runner):
+    index = small_disk / "index"
+    index_corpus(small_corpus, index)
+    with TurnIndex(index) as turns:
+        before = [h.turn_id for h in search(turns, "chessboxing OR robots", limit=50).hits]
+    big = sorted(CORPUS.glob("2017-*.txt"), key=lambda p: p.stat().st_size)[-1]
+    shutil.copy(big, small_corpus / "big.txt")
+    filler = _fill(small_disk, 200_000)
+    args = ["index", "--corpus", str(small_corpus), "--index", str(index), *how]
+    for _ in range(2):  # the second run fails the same clear way: nothing is stuck
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"Error: The disk holding {index} is full")
+        assert "Traceback" not in result.output
+        assert _leftovers(index) == []
+    with TurnIndex(index) as turns:  # the last good index answers as before
+        assert [h.turn_id for h in search(turns, "chessboxing OR robots", limit=50).hits] == before
+        assert search(turns, "", Filters(transcript="big")).total == 0
+    filler.unlink()
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with TurnIndex(index) as turns:
+        assert search(turns, "", Filters(transcript="big")).total > 0
+    assert _leftovers(index) == []
+
+
+# --- After updates: the same ranking as a clean build; the stem table keeps up ----------------
+
+RANKING_QUERIES = [
+    "robots",
+    "economic growth",
+    "chessboxing",
+    '"economic growth"',
+    "putin AND economy",
+    "econom*",
+    "pensoin~",
+    "children OR families NOT school",
+    "zeppelins",
+]
+
+
+def _rankings(index):
+    with TurnIndex(index) as turns:
+        out = {}
+        for text in RANKING_QUERIES:
+            result = search(turns, text, limit=30, facets=True)
+            out[text] = (
+                result.total,
+                [(h.turn_id, h.score) for h in result.hits],
+                result.facets,
+            )
+        return out
+
+
+def test_ranking_after_updates_equals_a_clean_build(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / SEED_NAME, corpus)
+    for path in sorted(CORPUS.glob("201[89]-*.txt"))[:8]:
+        shutil.copy(path, corpus)
+    index = tmp_path / "index"
+    index_corpus(corpus, index)
+    names = sorted(p.name for p in corpus.glob("201*.txt"))
+    changed = corpus / names[0]
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\nIvan Petrov: Zeppelins and economic growth.\n",
+        encoding="utf-8",
+    )
+    (corpus / names[1]).unlink()
+    write_transcript(corpus, "aa.txt", "Anna Lee: Robots, zeppelins and pensions.\n")
+    report = index_corpus(corpus, index)
+    assert (report.added, report.updated, report.removed) == (1, 1, 1)
+    assert not report.optimized and report.segments == 2  # deleted turns are still there
+    with TurnIndex(index) as turns:
+        assert turns.searcher.reader().has_deletions()
+    updated = _rankings(index)
+    clean = tmp_path / "clean"
+    index_corpus(corpus, clean)
+    assert updated == _rankings(clean)
+    # Merging gives the same again, with no deleted turns left.
+    report = index_corpus(corpus, index, optimize=True)
+    assert report.optimized and report.segments == 1
+    assert _rankings(index) == _rankings(clean)
+
+
+def test_a_sync_that_deletes_much_merges_by_itself(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    index_corpus(small_corpus, index)
+    for path in sorted(small_corpus.glob("2017-*.txt"))[:2]:
+        path.unlink()
+    report = index_corpus(small_corpus, index)
+    assert report.optimized and report.segments == 1
+    with TurnIndex(index) as turns:
+        assert not turns.searcher.reader().has_deletions()
+
+
+def test_did_you_mean_knows_the_words_of_the_latest_sync(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    index_corpus(small_corpus, index)
+    write_transcript(small_corpus, "z.txt", "Ivan Petrov: Zeppelins are back.\n")
+    index_corpus(small_corpus, index)
+    with TurnIndex(index) as turns:
+        assert search(turns, "zepelins").suggestion == "zeppelins"
