@@ -29,6 +29,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, Index, clean_files
+from whoosh.reading import IndexReader
 
 from indexer.errors import IndexDamagedError, IndexMissingError, IndexUnreadableError
 from indexer.schema import FORMAT_VERSION
@@ -67,7 +68,7 @@ class OpenIndex:
     index: Index
     meta: dict
     generation: int
-    reader: object
+    reader: IndexReader
 
     @property
     def stem_table(self) -> Path:

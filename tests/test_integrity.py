@@ -645,3 +645,16 @@ def test_did_you_mean_knows_the_words_of_the_latest_sync(small_corpus, tmp_path)
     index_corpus(small_corpus, index)
     with TurnIndex(index) as turns:
         assert search(turns, "zepelins").suggestion == "zeppelins"
+
+
+@pytest.mark.parametrize("pointer", [b"\xff\n", b"", b"gen-nowhere\n"])
+def test_rebuild_works_whatever_current_holds(pointer, pristine, tmp_path, runner):
+    corpus, clean, answers = pristine
+    index = tmp_path / "index"
+    shutil.copytree(clean, index)
+    (index / "CURRENT").write_bytes(pointer)
+    args = ["index", "--rebuild", "--corpus", str(corpus), "--index", str(index)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    search_args = ["search", "robots", "--format", "json", "--index", str(index)]
+    assert runner.invoke(app, search_args).stdout == answers["search"]
