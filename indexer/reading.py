@@ -3,7 +3,7 @@
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import CorpusError, TranscriptError
@@ -194,8 +194,6 @@ def load_transcript(path: Path, corpus: Path, data: bytes | None = None) -> Read
         raise TranscriptError(
             f"{path} has {what} but no text.", "Add the transcript's text below its header."
         )
-    if not transcript.title:
-        transcript = replace(transcript, title=path.stem)
     warnings = []
     if encoding not in ("utf-8", "utf-16"):
         warnings.append(f"not valid UTF-8; read as {ENCODING_NAMES[encoding]}")

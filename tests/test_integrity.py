@@ -136,7 +136,7 @@ def test_pipes_and_devices_are_skipped_with_a_warning(tmp_path, runner):
     assert (report["added"], report["failed"]) == (1, [])
 
 
-def test_a_label_with_no_text_is_refused_and_titles_are_never_empty(tmp_path, runner):
+def test_a_label_with_no_text_is_refused(tmp_path, runner):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "label.txt").write_text("Vladimir Putin:", encoding="utf-8")
@@ -146,8 +146,8 @@ def test_a_label_with_no_text_is_refused_and_titles_are_never_empty(tmp_path, ru
         {"path": "label.txt", "error": f"{corpus / 'label.txt'} has speaker labels but no text."}
     ]
     with TurnIndex(tmp_path / "index") as turns:
-        assert [(h.title, h.speaker) for h in search(turns, "afternoon").hits] == [
-            ("no-title", "Vladimir Putin")
+        assert [(h.turn_id, h.speaker) for h in search(turns, "afternoon").hits] == [
+            ("no-title:1", "Vladimir Putin")
         ]
 
 
