@@ -53,6 +53,10 @@ class UsageError(RemarksError):
     """An argument value the library cannot use (a bad date, a bad page number)."""
 
 
+class QueryTooCostlyError(UsageError):
+    """A search ran past its time budget and was stopped."""
+
+
 class IndexLockedError(RemarksError):
     """Another process holds the writer lock of the index."""
 

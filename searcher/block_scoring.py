@@ -165,6 +165,9 @@ class _Scorer:
         scores: dict[int, float] = {}
         if not any((fieldname, btext) in reader for reader, _ in self.leaves):
             return scores
+        budget = getattr(searcher, "budget", None)
+        if budget is not None:
+            budget.check()
         idf = searcher.idf(fieldname, btext)  # as Whoosh's scorer asks it: cached per term
         k1p1 = self.k1 + 1
         norms = self._norm(fieldname)

@@ -7,8 +7,10 @@ that match more of them higher. NOT excludes, whatever the grouping.
 """
 
 import calendar
+import difflib
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from whoosh import query as q
@@ -22,7 +24,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.support.levenshtein import distance
 
 from indexer.analysis import name_analyzer, text_analyzer
-from indexer.errors import UsageError
+from indexer.errors import QueryTooCostlyError, UsageError
 from indexer.schema import PHRASE_FIELD
 
 MAX_QUERY_CHARS = 1000
@@ -34,6 +36,58 @@ QUESTION_MARK_RE = re.compile(r"\?+(?!\w)")
 EARLIEST = datetime(1, 1, 1)
 LATEST = datetime(9999, 12, 31, 23, 59, 59)
 DATE_BOUND_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
+# A minus before a word, a quote or a bracket, at the start of a term: `robots -industry`.
+MINUS_RE = re.compile(r"(^|(?<=[\s(]))-+(?=[\w\"(*])")
+MAX_EXPANSIONS = 2000  # words all the wildcards, fuzzy words and ranges of a query expand to
+MAX_FUZZY_EDITS = 2
+SEARCH_SECONDS = 5.0
+
+
+@dataclass
+class QueryBudget:
+    """How much one search may expand and how long it may run, and what it had to leave out.
+
+    Wildcards, prefixes, fuzzy words and ranges share `max_expansions` words; past the
+    deadline the search stops with `QueryTooCostlyError`. Caps that were hit are noted, and
+    the result says it is partial.
+    """
+
+    max_expansions: int = MAX_EXPANSIONS
+    seconds: float = SEARCH_SECONDS
+    expanded: int = 0
+    notes: list[str] = field(default_factory=list)
+    query: str = ""
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def check(self) -> None:
+        """Stop the search if it has run past its deadline."""
+        if time.monotonic() > self.deadline:
+            raise QueryTooCostlyError(
+                f"The query {self.query!r} took longer than {self.seconds:g} s and was stopped.",
+                "Make wildcards and fuzzy words more specific (more letters before * or ~), "
+                "or add a filter.",
+            )
+
+    def take(self, pattern: str) -> bool:
+        """Count one more expanded word for `pattern`; False once the budget is spent."""
+        if self.expanded >= self.max_expansions:
+            self.note(
+                f"{pattern} matched too many words: the query searched the first "
+                f"{self.max_expansions:,} words its wildcards, fuzzy words and ranges expand to"
+            )
+            return False
+        self.expanded += 1
+        return True
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.notes)
 
 
 @dataclass(frozen=True)
@@ -60,6 +114,14 @@ def clean_query(text: str) -> str:
     return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
+def _minus_as_not(text: str) -> str:
+    """`-word` outside quotes excludes, as `NOT word` does."""
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # the unquoted stretches
+        parts[i] = MINUS_RE.sub(lambda m: m.group(1) + "NOT ", parts[i])
+    return '"'.join(parts)
+
+
 def make_parser(schema, fields: dict[str, float]):
     """Return the parser for user queries, searching `fields` with their weights."""
     fields = {name: weight for name, weight in fields.items() if weight > 0}
@@ -70,16 +132,54 @@ def make_parser(schema, fields: dict[str, float]):
     return parser
 
 
-def parse_query(parser, text: str) -> q.Query:
-    """Parse a cleaned query string; never raises on malformed input."""
+def parse_query(parser, text: str, budget: QueryBudget | None = None) -> q.Query:
+    """Parse a cleaned query string; never raises on malformed input (an inverted range is
+    a `UsageError`). Expansions count against `budget`."""
     text = clean_query(text)
     if not text:
         return q.NullQuery
+    budget = budget or QueryBudget(query=text)
+    _refuse_inverted_ranges(text)
     try:
-        parsed = parser.parse(text)
-    except Exception:  # Whoosh's parser raises assorted errors on odd input.
-        parsed = parser.parse(re.sub(r"[^\w\s]", " ", text))
-    return _tidy(parsed)
+        parsed = parser.parse(_minus_as_not(text))
+    except Exception:  # Whoosh's parser raises assorted errors on odd input ("NOT NOT x").
+        words = re.sub(r"[^\w\s]", " ", text)
+        words = re.sub(r"\b(AND|OR|NOT)\b", lambda m: m.group().lower(), words)
+        try:
+            parsed = parser.parse(words)
+        except Exception:
+            return q.NullQuery
+    return _tidy(parsed, budget)
+
+
+class _Capped:
+    """What every expanding query node shares: its words count against the search's budget,
+    and the deadline is checked as it expands."""
+
+    budget: QueryBudget
+
+    def _btexts(self, ixreader):
+        budget = self.budget
+        for i, btext in enumerate(super()._btexts(ixreader)):  # type: ignore[misc]
+            if i % 64 == 0:
+                budget.check()
+            if not budget.take(str(self)):
+                return
+            yield btext
+
+
+def _capped(node: q.Query, budget: QueryBudget) -> q.Query:
+    kind = type(node)
+    capped_kind = _CAPPED_KINDS.get(kind)
+    if capped_kind is None:
+        capped_kind = _CAPPED_KINDS[kind] = type(f"Capped{kind.__name__}", (_Capped, kind), {})
+    capped = node.copy()
+    capped.__class__ = capped_kind
+    capped.budget = budget
+    return capped
+
+
+_CAPPED_KINDS: dict[type, type] = {}
 
 
 class StemmedFuzzyTerm(q.FuzzyTerm):
@@ -91,32 +191,50 @@ class StemmedFuzzyTerm(q.FuzzyTerm):
 
     def _btexts(self, ixreader):
         field = ixreader.schema[self.fieldname]
+        size, maxdist = len(self.text), self.maxdist
         for btext in ixreader.expand_prefix(self.fieldname, self.text[: self.prefixlength]):
             word = field.from_bytes(btext)
-            if distance(word, self.text, limit=self.maxdist) <= self.maxdist:
+            if abs(len(word) - size) > maxdist:
+                continue  # more edits apart than allowed: no need to count them
+            if distance(word, self.text, limit=maxdist) <= maxdist:
                 yield word
 
 
-def _tidy(node: q.Query) -> q.Query:
+def _tidy(node: q.Query, budget: QueryBudget) -> q.Query:
     """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, text
-    phrases use the positions field, and a bare `*` mean 'every turn'."""
-    if isinstance(node, q.Wildcard | q.Prefix) and node.text in ("*", ""):
-        return q.Every()
+    phrases use the positions field, and a bare `*` mean 'every turn'; bound what wildcards,
+    fuzzy words and ranges may cost; refuse inverted ranges."""
+    if isinstance(node, q.Wildcard | q.Prefix):
+        if set(node.text) <= {"*"}:
+            return q.Every()
+        if isinstance(node, q.Wildcard) and "**" in node.text:
+            node = q.Wildcard(node.fieldname, re.sub(r"\*+", "*", node.text), node.boost)
     if isinstance(node, q.Phrase) and node.fieldname == "text":
         return q.Phrase(PHRASE_FIELD, node.words, node.slop, node.boost, node.char_ranges)
-    if type(node) is q.FuzzyTerm and node.fieldname == "text":
-        return StemmedFuzzyTerm(
-            node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength, False
+    if isinstance(node, q.FuzzyTerm):
+        # At most two edits, and the first letters as typed (two for longer words): what
+        # keeps a fuzzy word from comparing itself with much of the vocabulary.
+        maxdist = min(node.maxdist, MAX_FUZZY_EDITS)
+        prefix = max(node.prefixlength, 2 if len(node.text) >= 5 else 1)
+        if maxdist < node.maxdist:
+            budget.note(f"{node.text}~{node.maxdist}: fuzzy words allow at most {maxdist} edits")
+        kind = StemmedFuzzyTerm if node.fieldname == "text" else q.FuzzyTerm
+        node = kind(node.fieldname, node.text, node.boost, maxdist, prefix, False)
+    if isinstance(node, q.TermRange | q.NumericRange) and _inverted(node):
+        raise UsageError(
+            f"The range {node} runs backwards.",
+            "Put the earlier or smaller bound first: [2010 TO 2020].",
         )
-    if isinstance(node, q.MultiTerm) and node.constantscore:
-        # Whoosh scores a pattern or fuzzy word that expands to several words as 1.0 but one
-        # that expands to a single word by BM25, per index segment: rank every expansion.
-        scored = node.copy()
-        scored.constantscore = False
-        return scored
+    if isinstance(node, q.MultiTerm):
+        if node.constantscore:
+            # Whoosh scores a pattern or fuzzy word that expands to several words as 1.0 but
+            # one that expands to a single word by BM25, per index segment: rank every one.
+            node = node.copy()
+            node.constantscore = False
+        return _capped(node, budget)
     if isinstance(node, q.Or):
-        positives = [_tidy(c) for c in node.subqueries if not isinstance(c, q.Not)]
-        negatives = [_tidy(c.query) for c in node.subqueries if isinstance(c, q.Not)]
+        positives = [_tidy(c, budget) for c in node.subqueries if not isinstance(c, q.Not)]
+        negatives = [_tidy(c.query, budget) for c in node.subqueries if isinstance(c, q.Not)]
         if any(isinstance(c, q.Every) for c in positives):
             positive: q.Query = q.Every()
         else:
@@ -125,10 +243,52 @@ def _tidy(node: q.Query) -> q.Query:
             return q.AndNot(positive, q.Or(negatives))
         return positive
     if isinstance(node, q.And):
-        return q.And([_tidy(c) for c in node.subqueries], boost=node.boost)
+        return q.And([_tidy(c, budget) for c in node.subqueries], boost=node.boost)
     if isinstance(node, q.Not):
-        return q.AndNot(q.Every(), _tidy(node.query))
+        return q.AndNot(q.Every(), _tidy(node.query, budget))
+    if isinstance(node, q.AndNot):
+        return q.AndNot(_tidy(node.a, budget), _tidy(node.b, budget))
     return node
+
+
+RANGE_RE = re.compile(r"(?P<field>\w+):[\[{]\s*(?P<a>[^\s\]}]+)\s+TO\s+(?P<b>[^\s\]}]+)\s*[\]}]")
+
+
+def _refuse_inverted_ranges(text: str) -> None:
+    """Whoosh swaps the bounds of a backwards date range (and so matches everything between):
+    say it runs backwards instead."""
+    for m in RANGE_RE.finditer(text):
+        a, b = m.group("a"), m.group("b")
+        try:
+            if m.group("field") == "date":
+                backwards = date_bound(a, "date", end=False) > date_bound(b, "date", end=True)
+            else:
+                backwards = float(a) > float(b) if _number(a) and _number(b) else a > b
+        except UsageError:
+            continue  # not dates Whoosh understands either: the lenient parse decides
+        if backwards:
+            raise UsageError(
+                f"The range {m.group()} runs backwards.",
+                "Put the earlier or smaller bound first, as in date:[2010 TO 2020].",
+            )
+
+
+def _number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _inverted(node) -> bool:
+    start, end = node.start, node.end
+    if start is None or end is None:
+        return False
+    try:
+        return start > end
+    except TypeError:
+        return False
 
 
 def make_filter(filters: Filters) -> q.Query | None:
@@ -151,6 +311,11 @@ def make_filter(filters: Filters) -> q.Query | None:
         # Whoosh's open-ended date ranges match everything: always give both bounds.
         start = date_bound(filters.since, "since", end=False) if filters.since else EARLIEST
         end = date_bound(filters.until, "until", end=True) if filters.until else LATEST
+        if start > end:
+            raise UsageError(
+                f"--since {filters.since} is after --until {filters.until}.",
+                "Give the earlier date to --since and the later one to --until.",
+            )
         parts.append(q.DateRange("date", start, end))
     if not parts:
         return None
@@ -175,3 +340,54 @@ def date_bound(value: str, option: str, end: bool) -> datetime:
             f"--{option} {value!r} is not a date.",
             "Use YYYY, YYYY-MM or YYYY-MM-DD, for example --since 2017-03.",
         ) from None
+
+
+def check_filters(index, filters: Filters) -> None:
+    """Refuse a speaker, role or transcript filter that no turn of the index matches, naming
+    the closest ones: an empty result would read as "nobody said it"."""
+    reader = index.searcher.reader()
+    checks = [
+        ("speaker", filters.speaker, Filters(speaker=filters.speaker), "speaker"),
+        ("role", filters.role, Filters(role=filters.role), "role"),
+        ("transcript", filters.transcript, Filters(transcript=filters.transcript), "transcript"),
+    ]
+    for option, value, alone, fieldname in checks:
+        if not value:
+            continue
+        query = make_filter(alone)
+        if query is None or index.allowed_docs(query):
+            continue
+        known = _field_values(reader, fieldname)
+        close = _closest(value, known)
+        hint = f"Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        listing = {
+            "speaker": "`remarks speakers` lists every speaker.",
+            "role": "`remarks speakers` lists every speaker's roles.",
+            "transcript": "Transcript ids are file paths in the corpus without .txt.",
+        }[option]
+        raise UsageError(
+            f"No turn matches --{option} {value!r}: the index has no such {option}.",
+            f"{hint} {listing}".strip(),
+        )
+
+
+def _field_values(reader, fieldname: str) -> list[str]:
+    if fieldname == "role":
+        return sorted({r for r in reader.column_reader("role") if r})
+    return [t.decode() if isinstance(t, bytes) else t for t in reader.field_terms(fieldname)]
+
+
+def _closest(value: str, known: list[str], n: int = 3) -> list[str]:
+    """The known names nearest to `value`, whole or by one of their words ("putn" → "Vladimir
+    Putin"), best first."""
+    wanted = value.casefold()
+    scored = []
+    for name in known:
+        key = name.casefold()
+        pieces = [key, *key.split()]
+        best = max(difflib.SequenceMatcher(None, wanted, p).ratio() for p in pieces)
+        if wanted in key:
+            best = max(best, 0.8)
+        if best >= 0.75:
+            scored.append((-best, name))
+    return [name for _, name in sorted(scored)[:n]]

@@ -76,6 +76,8 @@ class TurnSearcher(Searcher):
     by the sync that deleted them: indexer/deletions.py).
     """
 
+    budget = None  # the QueryBudget of the search under way (searcher/query.py), if any
+
     def __init__(self, reader, deleted_lengths: dict | None = None, **kwargs) -> None:
         super().__init__(reader, **kwargs)
         self._deleted_lengths = deleted_lengths or {}

@@ -13,7 +13,15 @@ from indexer.schema import PHRASE_FIELD
 from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
 from searcher.matches import matching_docs, rank
-from searcher.query import Filters, clean_query, make_filter, parse_query
+from searcher.query import (
+    SEARCH_SECONDS,
+    Filters,
+    QueryBudget,
+    check_filters,
+    clean_query,
+    make_filter,
+    parse_query,
+)
 from searcher.ranking import add_closeness, drop_function_words, weight_query_terms
 from searcher.session import TurnIndex
 from searcher.snippets import Snippet, SnippetBudget, make_snippet
@@ -41,6 +49,11 @@ class SearchResult:
     hits: list[TurnRecord]
     suggestion: str | None
     facets: dict[str, dict[str, int]] | None = None
+    notes: tuple[str, ...] = ()  # why the result is partial (a cap on wildcards was hit)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.notes)
 
     def to_json(self) -> dict:
         data = {
@@ -50,7 +63,10 @@ class SearchResult:
             "limit": self.limit,
             "hits": [h.to_json() for h in self.hits],
             "suggestion": self.suggestion,
+            "partial": self.partial,
         }
+        if self.notes:
+            data["message"] = "; ".join(self.notes) + "."
         if self.facets is not None:
             data["facets"] = self.facets
         return data
@@ -64,13 +80,17 @@ def search(
     page: int = 1,
     facets: bool = False,
     snippets: bool = True,
+    seconds: float = SEARCH_SECONDS,
 ) -> SearchResult:
     """Return one page of the turns that match `query` and `filters`, best first.
 
     With no query but a topic, the turns are ranked by how strongly they are about the topic
     (turns tagged with it first). With no query but other filters, every turn the filters
     allow is returned, newest first. `facets` adds counts of all matching turns by speaker,
-    role, topic and year. `snippets=False` skips snippets (for evaluation runs).
+    role, topic and year. `snippets=False` skips snippets (for evaluation runs). The search
+    is bounded (see `QueryBudget`): wildcards, fuzzy words and ranges expand to at most
+    `MAX_EXPANSIONS` words (the result then says it is partial), and a search running past
+    `seconds` stops with `QueryTooCostlyError`.
     """
     filters = filters or Filters()
     if filters.topic:
@@ -80,7 +100,9 @@ def search(
     if page < 1:
         raise UsageError(f"--page {page} is out of range.", "Pages are numbered from 1.")
     text = clean_query(query)
-    parsed = parse_query(index.parser, text)
+    budget = QueryBudget(seconds=seconds, query=text)
+    check_filters(index, filters)
+    parsed = parse_query(index.parser, text, budget)
     if parsed is not q.NullQuery:
         parsed = drop_function_words(parsed, text, index.ranking)
     if index.ranking.query_term_frequency and parsed is not q.NullQuery:
@@ -89,6 +111,7 @@ def search(
         parsed = add_closeness(parsed, text, index.ranking)
     filter_query = make_filter(filters)
     searcher = index.searcher
+    searcher.budget = budget
     if parsed is q.NullQuery and filter_query is None:
         return SearchResult(text, 0, page, limit, [], None)
     no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
@@ -122,10 +145,10 @@ def search(
         page_hits, total, matched = ranked.hits[offset:], ranked.total, ranked.matched
     terms = _term_weights(parsed, searcher)
     hits = []
-    budget = SnippetBudget()
+    reading = SnippetBudget()
     for i, (docnum, score) in enumerate(page_hits):
         record = record_from_fields(searcher.stored_fields(docnum))
-        snippet = make_snippet(record.text, terms, budget=budget) if snippets else Snippet("", [])
+        snippet = make_snippet(record.text, terms, budget=reading) if snippets else Snippet("", [])
         score = score if isinstance(score, int | float) else 0.0
         hits.append(
             dataclasses.replace(
@@ -143,7 +166,7 @@ def search(
             matched = set(searcher.docs_for_query(parsed))
             matched = matched if allowed is None else matched & allowed
         counts = facet_counts(searcher.reader(), matched)
-    return SearchResult(text, total, page, limit, hits, suggestion, counts)
+    return SearchResult(text, total, page, limit, hits, suggestion, counts, tuple(budget.notes))
 
 
 def _no_facets() -> dict[str, dict[str, int]]:
