@@ -426,6 +426,8 @@ def _render_result(
 ) -> None:
     console = _stdout()
     plain = not console.is_terminal or console.no_color
+    for note in result.notes:
+        sys.stderr.write(f"Partial result: {note}.\n")
     if result.total == 0:
         console.print(f"No turns match {result.query!r}{_filter_note(filters)}.")
         if result.suggestion:
