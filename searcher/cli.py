@@ -345,10 +345,18 @@ def serve_command(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Also answer requests for this host name (repeatable)."),
+    ] = None,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
 ) -> None:
-    """Serve a search page and a JSON API at http://HOST:PORT (read-only)."""
+    """Serve a search page and a JSON API at http://HOST:PORT (read-only).
+
+    Only requests for a loopback name, the address served on, or an --allow-host name are
+    answered (protection against DNS rebinding).
+    """
     import uvicorn
 
     from searcher.web import create_app
@@ -357,7 +365,10 @@ def serve_command(
         _report_problems(_build(corpus, index, quiet=False))
     TurnIndex(index).close()  # fail here, with a clear message, if the index cannot be read
     sys.stderr.write(f"Serving {index} at http://{host}:{port}/ (Ctrl+C to stop)\n")
-    uvicorn.run(create_app(index), host=host, port=port, log_level="warning")
+    hosts = tuple(allow_host or ())
+    if host not in ("0.0.0.0", "::"):
+        hosts += (host,)
+    uvicorn.run(create_app(index, hosts), host=host, port=port, log_level="warning")
 
 
 @app.command("check")

@@ -149,7 +149,21 @@ def parse_query(parser, text: str, budget: QueryBudget | None = None) -> q.Query
             parsed = parser.parse(words)
         except Exception:
             return q.NullQuery
-    return _tidy(parsed, budget)
+    return _convertible(_tidy(parsed, budget), parser.schema)
+
+
+def _convertible(node: q.Query, schema) -> q.Query:
+    """Drop words a field cannot hold (`date:""`, `seq:abc`): they match nothing, and Whoosh
+    raised on them while searching."""
+    if isinstance(node, q.Term) and isinstance(node.text, str) and node.fieldname in schema:
+        try:
+            schema[node.fieldname].to_bytes(node.text)
+        except Exception:
+            return q.NullQuery
+        return node
+    if isinstance(node, q.CompoundQuery | q.BinaryQuery | q.WrappingQuery):
+        return node.apply(lambda child: _convertible(child, schema))
+    return node
 
 
 class _Capped:

@@ -10,9 +10,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
     IndexMissingError,
@@ -39,25 +42,92 @@ SYNTAX_HINT = (
 )
 
 
-def create_app(index_dir: Path) -> FastAPI:
-    """Return the web app serving the index at `index_dir`."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsGet":
+    """Return the web app serving the index at `index_dir`.
+
+    Only requests naming a loopback host or one of `allowed_hosts` in their Host header are
+    answered (a page on another site cannot reach a private corpus by DNS rebinding).
+    Searches run in parallel, each worker thread with its own searcher of the index.
+    """
     app = FastAPI(
         title="remarks",
         description="Search transcripts: who said what, when, in what role.",
         version="1",
+        docs_url=None,  # Swagger UI loads scripts from other sites; /openapi.json stays
+        redoc_url=None,
     )
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["marked"] = marked
-    state: dict[str, TurnIndex] = {}
-    lock = threading.Lock()
+    per_thread = threading.local()
+    epoch = [0]  # bumped when the index turns out unreadable: every thread reopens it
 
     def index() -> TurnIndex:
-        # Whoosh searchers are not thread-safe: callers hold `lock`.
-        if "index" not in state:
-            state["index"] = TurnIndex(index_dir)
+        # Whoosh searchers are not thread-safe: each worker thread has its own.
+        opened = getattr(per_thread, "index", None)
+        if opened is None or getattr(per_thread, "epoch", -1) != epoch[0]:
+            if opened is not None:
+                opened.close()
+            per_thread.index, per_thread.epoch = TurnIndex(index_dir), epoch[0]
         else:
-            state["index"].refresh()
-        return state["index"]
+            opened.refresh()
+        return per_thread.index
+
+    hosts = {h.lower() for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        host = (request.headers.get("host") or "").lower()
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
+        if name not in hosts:
+            return _error(
+                request,
+                400,
+                f"This server does not answer for the host {name!r}.",
+                "Open it at http://127.0.0.1, or start it with `remarks serve --allow-host NAME`.",
+                templates,
+            )
+        response = await call_next(request)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+            for e in exc.errors()[:5]
+        )
+        return _error(
+            request,
+            422,
+            f"Some parameters are not valid ({problems[:300]}).",
+            "See /openapi.json for the parameters each address takes.",
+            templates,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return _error(
+                request, 404, "There is no such page.", "Start from the search page: /", templates
+            )
+        if exc.status_code == 405:
+            return _error(
+                request, 405, "This address only answers GET.", "Use GET (or HEAD).", templates
+            )
+        return _error(request, exc.status_code, str(exc.detail), "", templates)
 
     def run_search(q, speaker, role, topic, transcript, since, until, page, limit):
         filters = Filters(
@@ -68,16 +138,14 @@ def create_app(index_dir: Path) -> FastAPI:
             since or None,
             until or None,
         )
-        with lock:
-            return search(index(), q, filters, limit=limit, page=page, facets=True)
+        return search(index(), q, filters, limit=limit, page=page, facets=True)
 
     @app.exception_handler(RemarksError)
     async def library_error(request: Request, exc: RemarksError):
         status = 404 if isinstance(exc, UnknownTurnError | UnknownTranscriptError) else 400
         if isinstance(exc, IndexUnreadableError | IndexMissingError):
             status = 503
-            with lock:
-                state.pop("index", None)  # open it afresh once it is rebuilt
+            epoch[0] += 1  # every thread opens it afresh once it is rebuilt
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status)
         context = {"message": exc.message, "hint": exc.hint}
@@ -111,20 +179,17 @@ def create_app(index_dir: Path) -> FastAPI:
     @app.get("/api/turns/{turn_id:path}")
     def api_turn(turn_id: str, context: int = Query(2, ge=0, le=20)) -> dict:
         """One turn with `context` turns on each side and its exchange."""
-        with lock:
-            return show_turn(index(), turn_id, context).to_json()
+        return show_turn(index(), turn_id, context).to_json()
 
     @app.get("/api/speakers")
     def api_speakers() -> list[dict]:
         """Every speaker: roles, turns, transcripts."""
-        with lock:
-            return [s.to_json() for s in list_speakers(index())]
+        return [s.to_json() for s in list_speakers(index())]
 
     @app.get("/api/topics")
     def api_topics() -> list[dict]:
         """Every topic: turns and most frequent speakers."""
-        with lock:
-            return [t.to_json() for t in list_topics(index())]
+        return [t.to_json() for t in list_topics(index())]
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page(
@@ -170,14 +235,13 @@ def create_app(index_dir: Path) -> FastAPI:
 
     @app.get("/t/{transcript_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def transcript_page(request: Request, transcript_id: str, turn: int | None = None):
-        with lock:
-            turns = transcript_turns(index(), transcript_id)
-            if not turns:
-                raise UnknownTranscriptError(
-                    f"There is no transcript {transcript_id!r} in the index.",
-                    "Search for it, or check the address.",
-                )
-            focus = get_turn(index(), f"{transcript_id}:{turn}") if turn else None
+        turns = transcript_turns(index(), transcript_id)
+        if not turns:
+            raise UnknownTranscriptError(
+                f"There is no transcript {transcript_id!r} in the index.",
+                "Search for it, or check the address.",
+            )
+        focus = get_turn(index(), f"{transcript_id}:{turn}") if turn else None
         exchange = set(focus.exchange["turn_ids"]) if focus and focus.exchange else set()
         return templates.TemplateResponse(
             request,
@@ -185,7 +249,39 @@ def create_app(index_dir: Path) -> FastAPI:
             {"turns": turns, "first": turns[0], "focus": focus, "exchange": exchange},
         )
 
-    return app
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    return HeadAsGet(app)
+
+
+class HeadAsGet:
+    """Answer HEAD as GET without the body (FastAPI's GET routes refuse HEAD)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b"", "more_body": False}
+                if getattr(headers_only, "done", False):
+                    return
+                headers_only.done = True  # type: ignore[attr-defined]
+            await send(message)
+
+        return await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def _error(request: Request, status: int, message: str, hint: str, templates):
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return JSONResponse({"error": message, "hint": hint}, status_code=status)
+    context = {"message": message, "hint": hint}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def marked(record: TurnRecord) -> Markup:

@@ -116,7 +116,7 @@ def test_an_unknown_speaker_gets_the_closest_names(turns):
 
 
 def test_the_api_answers_adversarial_queries(bundled_index):
-    client = TestClient(create_app(bundled_index))
+    client = TestClient(create_app(bundled_index), base_url="http://127.0.0.1")
     for query in ADVERSARIAL:
         answer = client.get("/api/search", params={"q": query[:1000]})
         assert answer.status_code in (200, 400), (query, answer.text[:200])

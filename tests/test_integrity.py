@@ -62,7 +62,7 @@ def test_segments_with_different_columns_read_correctly(small_corpus, tmp_path, 
         assert index_stats(turns).transcripts == 5
     result = runner.invoke(app, ["speakers", "--index", str(index), "--format", "json"])
     assert result.exit_code == 0, result.output
-    client = TestClient(create_app(index))
+    client = TestClient(create_app(index), base_url="http://127.0.0.1")
     assert client.get("/", params={"q": "friends"}).status_code == 200
     api = client.get("/api/search", params={"q": "friends", "facets": "true"})
     assert api.status_code == 200
@@ -459,7 +459,7 @@ def test_the_page_and_api_say_when_the_index_is_damaged(pristine, tmp_path):
     _, clean, _ = pristine
     index = tmp_path / "index"
     shutil.copytree(clean, index)
-    client = TestClient(create_app(index))
+    client = TestClient(create_app(index), base_url="http://127.0.0.1")
     assert client.get("/api/search", params={"q": "robots"}).status_code == 200
     (index / "CURRENT").write_bytes(b"\xff")
     answer = client.get("/api/search", params={"q": "robots"})

@@ -31,7 +31,7 @@ def web_index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(web_index):
-    return TestClient(create_app(web_index))
+    return TestClient(create_app(web_index), base_url="http://127.0.0.1")
 
 
 def test_api_search_matches_the_cli_contract(client, web_index, runner):
@@ -143,7 +143,7 @@ def test_new_index_is_picked_up_without_restart(tmp_path):
     corpus.mkdir()
     write_transcript(corpus, "a.txt", "Ivan Petrov: Zeppelins.\n")
     index_corpus(corpus, tmp_path / "index")
-    client = TestClient(create_app(tmp_path / "index"))
+    client = TestClient(create_app(tmp_path / "index"), base_url="http://127.0.0.1")
     assert client.get("/api/search", params={"q": "airships"}).json()["total"] == 0
     write_transcript(corpus, "b.txt", "Anna Lee: Airships.\n")
     index_corpus(corpus, tmp_path / "index", rebuild=True)

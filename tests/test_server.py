@@ -1,0 +1,106 @@
+"""The hardened server (issue 12): host allowlist, security headers, HEAD, gzip, error shapes,
+and searches in parallel (a normal query is answered while an expensive one runs)."""
+
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from searcher.web import SECURITY_HEADERS, create_app
+
+LOCAL = "http://127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def client(bundled_index):
+    return TestClient(create_app(bundled_index), base_url=LOCAL)
+
+
+def test_another_host_is_refused(bundled_index):
+    rebinding = TestClient(create_app(bundled_index), base_url="http://attacker.example")
+    answer = rebinding.get("/api/search", params={"q": "robots"})
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "This server does not answer for the host 'attacker.example'.",
+        "hint": "Open it at http://127.0.0.1, or start it with `remarks serve --allow-host NAME`.",
+    }
+    allowed = create_app(bundled_index, allowed_hosts=("search.newsroom.lan",))
+    named = TestClient(allowed, base_url="http://search.newsroom.lan:8765")
+    assert named.get("/api/search", params={"q": "robots"}).status_code == 200
+    for base in ("http://localhost:8765", "http://[::1]:8765", "http://127.0.0.1"):
+        assert TestClient(allowed, base_url=base).get("/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=robots", "/api/search?q=robots", "/nope"])
+def test_security_headers_on_every_response(path, client):
+    answer = client.get(path)
+    for header, value in SECURITY_HEADERS.items():
+        assert answer.headers[header] == value
+
+
+def test_head_and_gzip(client):
+    head = client.head("/?q=robots")
+    assert head.status_code == 200 and head.content == b""
+    big = client.get(
+        "/api/search", params={"q": "putin", "limit": 100}, headers={"accept-encoding": "gzip"}
+    )
+    assert big.headers["content-encoding"] == "gzip"
+    assert big.json()["total"] > 100
+
+
+def test_errors_have_the_documented_shape_and_echo_nothing(client):
+    answer = client.get("/api/search", params={"q": "robots", "limit": "many" * 1000})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert set(body) == {"error", "hint"} and "many" not in body["error"]
+    page = client.get("/", params={"q": "robots", "limit": "many" * 1000})
+    assert page.status_code == 422 and "text/html" in page.headers["content-type"]
+    assert "manymany" not in page.text
+    assert client.get("/api/nope").json() == {
+        "error": "There is no such page.",
+        "hint": "Start from the search page: /",
+    }
+    assert client.get("/docs").status_code == 404  # no page loading scripts from other sites
+
+
+@pytest.fixture(scope="module")
+def live(bundled_index):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(bundled_index), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30  # a liveness bound, not a speed target
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_normal_query_is_answered_while_an_expensive_one_runs(live):
+    """Order, not time: the normal query finishes first although it starts later."""
+    finished: list[str] = []
+    expensive = " ".join(f"*{c}*" for c in "aeiourstln")
+
+    def get(name: str, query: str) -> None:
+        url = f"{live}/api/search?" + urllib.parse.urlencode({"q": query})
+        with urllib.request.urlopen(url, timeout=120) as answer:
+            assert answer.status in (200, 400)
+        finished.append(name)
+
+    slow = threading.Thread(target=get, args=("expensive", expensive))
+    slow.start()
+    time.sleep(0.3)  # let it start
+    get("normal", "chessboxing")
+    slow.join(timeout=120)
+    assert finished == ["normal", "expensive"]
