@@ -6,7 +6,8 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, 
 from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
 from indexer.postings import TurnCharacters, TurnFrequency, TurnPositions
 
-SCHEMA_VERSION = 6
+# 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
+SCHEMA_VERSION = 7
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
