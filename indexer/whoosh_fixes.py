@@ -29,10 +29,10 @@ one step per posting; `itertools.accumulate` gives the same numbers in C.
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader
-from whoosh.columns import MultiColumnReader
+from whoosh.columns import EmptyColumnReader, MultiColumnReader
 from whoosh.fields import DATETIME
 from whoosh.filedb.structfile import BufferFile
-from whoosh.reading import MultiReader
+from whoosh.reading import EmptyReader, MultiReader
 from whoosh.util.numeric import byte_to_length
 
 _NO_COLUMN = b""
@@ -151,6 +151,10 @@ def _datetime_from_column(self, x):
         return None
 
 
+def _empty_column_reader(self, fieldname, column=None, reverse=False, translate=True):
+    return EmptyColumnReader(None, 0)
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     W3PerDocReader._cached_reader = _cached_reader
@@ -158,4 +162,5 @@ def apply() -> None:
     W3PerDocReader.doc_field_length = _doc_field_length
     BufferFile.__init__ = _buffer_file_init
     MultiReader.column_reader = _multi_column_reader
+    EmptyReader.column_reader = _empty_column_reader  # an index with no turns yet
     DATETIME.from_column_value = _datetime_from_column

@@ -227,7 +227,10 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
                 "result": result,
                 "error": error,
                 "hint": SYNTAX_HINT,
-                "url": lambda **changes: "/?" + _query_string({**params, **changes}),
+                "url": lambda **changes: (
+                    "/?"
+                    + _query_string({**params, "limit": limit if limit != 10 else "", **changes})
+                ),
                 "pages": _pages(result, limit) if result else [],
                 "limit": limit,
             },

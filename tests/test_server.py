@@ -11,7 +11,10 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from indexer.build import index_corpus
+from searcher.cli import app
 from searcher.web import SECURITY_HEADERS, create_app
+from tests.conftest import SEED_ID as SEED
 
 LOCAL = "http://127.0.0.1"
 
@@ -104,3 +107,40 @@ def test_a_normal_query_is_answered_while_an_expensive_one_runs(live):
     get("normal", "chessboxing")
     slow.join(timeout=120)
     assert finished == ["normal", "expensive"]
+
+
+def test_the_page_keeps_its_parameters_and_shows_its_filters(client):
+    page = client.get("/", params={"q": "putin", "limit": 5, "transcript": SEED})
+    assert page.status_code == 200
+    assert f'href="/?q=putin&amp;transcript={SEED}&amp;limit=5&amp;page=2"' in page.text
+    chip = '<a class="chip" data-filter="transcript" href="/?q=putin&amp;limit=5"'
+    assert chip in page.text
+    past = client.get("/", params={"q": "chessboxing", "page": 5})
+    assert 'id="past-the-end"' in past.text and "the last page is 1" in past.text
+
+
+def test_hit_links_encode_transcript_ids(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "we#ird?name.txt").write_text(
+        "A meeting\nMarch 3, 2021, Moscow\n\nIvan Petrov: Zeppelins are back.\n",
+        encoding="utf-8",
+    )
+    index_corpus(corpus, tmp_path / "index")
+    client = TestClient(create_app(tmp_path / "index"), base_url=LOCAL)
+    page = client.get("/", params={"q": "zeppelins"})
+    assert 'href="/t/we%23ird%3Fname?turn=1#1"' in page.text
+    assert client.get("/t/we%23ird%3Fname", params={"turn": 1}).status_code == 200
+
+
+def test_an_index_with_no_turns_answers(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text("Only a title\n", encoding="utf-8")
+    index_corpus(corpus, tmp_path / "index")
+    args = ["--index", str(tmp_path / "index")]
+    for command in (["search", "zeppelins", "--facets"], ["speakers"], ["stats"], ["topics"]):
+        result = runner.invoke(app, [*command, *args])
+        assert result.exit_code == 0, (command, result.output)
+    client = TestClient(create_app(tmp_path / "index"), base_url=LOCAL)
+    assert client.get("/", params={"q": "zeppelins"}).status_code == 200
