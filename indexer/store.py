@@ -19,8 +19,10 @@ the small files; `verify_index` checks every checksum.
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
+import struct
 import time
 import zlib
 from dataclasses import dataclass
@@ -54,9 +56,9 @@ READ_ERRORS = (
     ImportError,  # a pickled name this version lacks
     TypeError,
     MemoryError,
-    __import__("pickle").UnpicklingError,
-    __import__("struct").error,
-    __import__("zlib").error,
+    pickle.UnpicklingError,
+    struct.error,
+    zlib.error,
 )
 
 
