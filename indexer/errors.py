@@ -57,6 +57,10 @@ class QueryTooCostlyError(UsageError):
     """A search ran past its time budget and was stopped."""
 
 
+class SearchCancelledError(RemarksError):
+    """A search stopped because whoever asked for it went away."""
+
+
 class IndexLockedError(RemarksError):
     """Another process holds the writer lock of the index."""
 

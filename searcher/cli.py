@@ -78,6 +78,9 @@ FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="Output as readable text or as JSON.")
 ]
 QUERY_HELP = 'Words, "phrases", OR, AND, NOT, prefix*, fuzzy~, field:value.'
+SPEAKER_HELP = 'Only turns by this speaker: words of the name, or "Full Name" in quotes (exact).'
+ROLE_HELP = 'Only roles with these words, or "a role" in quotes (exact).'
+TRANSCRIPT_HELP = 'Only transcripts whose id holds this, or "an id" in quotes (exact).'
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 
 
@@ -231,10 +234,10 @@ def add_command(
 @app.command("search", context_settings={"ignore_unknown_options": True})
 def search_command(
     query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
-    speaker: Annotated[str | None, typer.Option(help="Only turns by this speaker.")] = None,
-    role: Annotated[str | None, typer.Option(help="Only roles with these words.")] = None,
+    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
+    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
     topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
-    transcript: Annotated[str | None, typer.Option(help="Only turns of this transcript.")] = None,
+    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
     since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
     limit: Annotated[int, typer.Option(help="Hits per page (1 to 1000).")] = 10,

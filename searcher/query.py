@@ -9,6 +9,7 @@ that match more of them higher. NOT excludes, whatever the grouping.
 import calendar
 import difflib
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +25,9 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.support.levenshtein import distance
 
 from indexer.analysis import name_analyzer, text_analyzer
-from indexer.errors import QueryTooCostlyError, UsageError
+from indexer.errors import QueryTooCostlyError, SearchCancelledError, UsageError
 from indexer.schema import PHRASE_FIELD
+from searcher.hits import column_text
 
 MAX_QUERY_CHARS = 1000
 FIELD_ALIASES = {"speaker_name": ["speaker", "who"], "topics": ["topic"], "turn_id": ["turn"]}
@@ -58,16 +60,26 @@ class QueryBudget:
     notes: list[str] = field(default_factory=list)
     query: str = ""
 
+    cancel: threading.Event | None = None
+
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.seconds
 
     def check(self) -> None:
-        """Stop the search if it has run past its deadline."""
+        """Stop the search if it was cancelled (its client went away) or has run past its
+        deadline."""
+        self.check_cancelled()
         if time.monotonic() > self.deadline:
             raise QueryTooCostlyError(
                 f"The query {self.query!r} took longer than {self.seconds:g} s and was stopped.",
                 "Make wildcards and fuzzy words more specific (more letters before * or ~), "
                 "or add a filter.",
+            )
+
+    def check_cancelled(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise SearchCancelledError(
+                f"The search for {self.query!r} was cancelled.", "Search again."
             )
 
     def take(self, pattern: str) -> bool:
@@ -92,7 +104,14 @@ class QueryBudget:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrictions on which turns a search returns."""
+    """Restrictions on which turns a search returns.
+
+    `speaker` matches names whose words start with the given words ("putin", "vlad put");
+    `role` matches roles holding all the given words; `transcript` matches ids holding the
+    given text. A value in double quotes matches exactly (speaker and role letter case aside):
+    `'"Question 17"'` is not "Question 173". The page's facet and transcript links use that
+    form, so a link gives exactly the turns its count counted.
+    """
 
     speaker: str | None = None
     role: str | None = None
@@ -229,7 +248,8 @@ def _tidy(node: q.Query, budget: QueryBudget) -> q.Query:
         # At most two edits, and the first letters as typed (two for longer words): what
         # keeps a fuzzy word from comparing itself with much of the vocabulary.
         maxdist = min(node.maxdist, MAX_FUZZY_EDITS)
-        prefix = max(node.prefixlength, 2 if len(node.text) >= 5 else 1)
+        # (and never more letters than the word has: Whoosh's automaton indexes past its end)
+        prefix = min(max(node.prefixlength, 2 if len(node.text) >= 5 else 1), len(node.text))
         if maxdist < node.maxdist:
             budget.note(f"{node.text}~{node.maxdist}: fuzzy words allow at most {maxdist} edits")
         kind = StemmedFuzzyTerm if node.fieldname == "text" else q.FuzzyTerm
@@ -309,18 +329,20 @@ def make_filter(filters: Filters) -> q.Query | None:
     """Return a query that matches the turns the filters allow, or None for no filter."""
     parts: list[q.Query] = []
     if filters.speaker:
-        words = [t.text for t in name_analyzer()(filters.speaker)]
-        if words:
-            parts.append(q.And([q.Prefix("speaker_name", w) for w in words]))
+        parts.append(_name_filter("speaker", filters.speaker))
     if filters.role:
-        words = [t.text for t in text_analyzer()(filters.role)]
-        if words:
-            parts.append(q.And([q.Term("role", w) for w in words]))
+        parts.append(_name_filter("role", filters.role))
     if filters.topic:
         parts.append(q.Term("topics", filters.topic.strip().lower()))
     if filters.transcript:
         value = filters.transcript.strip()
-        parts.append(q.Or([q.Term("transcript", value), q.Wildcard("transcript", f"*{value}*")]))
+        exact = exact_value(value)
+        if exact is not None:
+            parts.append(q.Term("transcript", exact))
+        else:
+            parts.append(
+                q.Or([q.Term("transcript", value), q.Wildcard("transcript", f"*{value}*")])
+            )
     if filters.since or filters.until:
         # Whoosh's open-ended date ranges match everything: always give both bounds.
         start = date_bound(filters.since, "since", end=False) if filters.since else EARLIEST
@@ -334,6 +356,59 @@ def make_filter(filters: Filters) -> q.Query | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else q.And(parts)
+
+
+def exact_value(value: str) -> str | None:
+    """The name inside double quotes (`'"Question 17"'` → "Question 17"), else None."""
+    value = value.strip()
+    if len(value) > 2 and value[0] == value[-1] == '"':
+        return value[1:-1].strip()
+    return None
+
+
+def _name_filter(option: str, value: str) -> q.Query:
+    """The filter query for a speaker or role value: by words, or exactly when quoted."""
+    exact = exact_value(value)
+    fieldname = "speaker_name" if option == "speaker" else "role"
+    analyzer = name_analyzer() if option == "speaker" else text_analyzer()
+    words = [t.text for t in analyzer(exact if exact is not None else value)]
+    if exact is not None:
+        within = q.And([q.Term(fieldname, w) for w in words]) if words else q.Every()
+        return ColumnEquals(option, exact, within)
+    if not words:
+        raise UsageError(
+            f"--{option} {value!r} names no {option}: it has no words to match.",
+            f"Give a name or words of it, or leave --{option} out to search every {option}.",
+        )
+    if option == "speaker":
+        return q.And([q.Prefix(fieldname, w) for w in words])
+    return q.And([q.Term(fieldname, w) for w in words])
+
+
+class ColumnEquals(q.Query):
+    """The turns whose stored `column` equals `value` (letter case aside), among those that
+    `within` matches (a cheap index query narrowing the candidates). Used only as a filter."""
+
+    def __init__(self, column: str, value: str, within: q.Query) -> None:
+        self.column = column
+        self.value = value
+        self.within = within
+
+    def __repr__(self) -> str:
+        return f"ColumnEquals({self.column!r}, {self.value!r}, {self.within!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ColumnEquals) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def docs(self, searcher, deleting=False):
+        wanted = self.value.casefold()
+        values = searcher.reader().column_reader(self.column)
+        for docnum in self.within.docs(searcher):
+            if column_text(values[docnum]).casefold() == wanted:
+                yield docnum
 
 
 def date_bound(value: str, option: str, end: bool) -> datetime:
@@ -372,7 +447,7 @@ def check_filters(index, filters: Filters) -> None:
         if query is None or index.allowed_docs(query):
             continue
         known = _field_values(reader, fieldname)
-        close = _closest(value, known)
+        close = _closest(exact_value(value) or value, known)
         hint = f"Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         listing = {
             "speaker": "`remarks speakers` lists every speaker.",

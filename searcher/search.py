@@ -3,6 +3,7 @@
 import contextlib
 import dataclasses
 import math
+import threading
 from dataclasses import dataclass
 
 from whoosh import query as q
@@ -81,6 +82,7 @@ def search(
     facets: bool = False,
     snippets: bool = True,
     seconds: float = SEARCH_SECONDS,
+    cancel: threading.Event | None = None,
 ) -> SearchResult:
     """Return one page of the turns that match `query` and `filters`, best first.
 
@@ -90,7 +92,8 @@ def search(
     role, topic and year. `snippets=False` skips snippets (for evaluation runs). The search
     is bounded (see `QueryBudget`): wildcards, fuzzy words and ranges expand to at most
     `MAX_EXPANSIONS` words (the result then says it is partial), and a search running past
-    `seconds` stops with `QueryTooCostlyError`.
+    `seconds` stops with `QueryTooCostlyError`. Setting `cancel` (from another thread) stops
+    it with `SearchCancelledError`: the server does so when the client goes away.
     """
     filters = filters or Filters()
     if filters.topic:
@@ -100,7 +103,7 @@ def search(
     if page < 1:
         raise UsageError(f"--page {page} is out of range.", "Pages are numbered from 1.")
     text = clean_query(query)
-    budget = QueryBudget(seconds=seconds, query=text)
+    budget = QueryBudget(seconds=seconds, query=text, cancel=cancel)
     check_filters(index, filters)
     parsed = parse_query(index.parser, text, budget)
     if parsed is not q.NullQuery:
@@ -147,6 +150,7 @@ def search(
     hits = []
     reading = SnippetBudget()
     for i, (docnum, score) in enumerate(page_hits):
+        budget.check_cancelled()
         record = record_from_fields(searcher.stored_fields(docnum))
         snippet = make_snippet(record.text, terms, budget=reading) if snippets else Snippet("", [])
         score = score if isinstance(score, int | float) else 0.0

@@ -76,7 +76,11 @@ def _frequency(reader, word: str) -> int:
 def _known(reader, vocabulary: set[str], word: str) -> bool:
     if word in STOP_WORDS or len(word) < 3 or word in vocabulary:
         return True
-    return reader.doc_frequency("speaker_name", word) > 0
+    if reader.doc_frequency("speaker_name", word) > 0:
+        return True
+    # A word not spoken as such whose stem is ("robotic" finds "robots") matches: no correction.
+    stemmed = stem(word)
+    return any(reader.doc_frequency(name, stemmed) > 0 for name in ("text", "title", "role"))
 
 
 def _match_case(suggestion: str, original: str) -> str:

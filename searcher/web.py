@@ -9,12 +9,15 @@ import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
@@ -34,6 +37,7 @@ from searcher.session import TurnIndex
 from searcher.topics import list_topics
 
 MAX_PAGE_SIZE = 100
+DISCONNECT_POLL_SECONDS = 0.1  # how often a running search asks whether its client left
 MAX_PAGE = 1000
 TEMPLATES = Path(__file__).parent / "templates"
 SYNTAX_HINT = (
@@ -86,23 +90,6 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
 
     hosts = {h.lower() for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        host = (request.headers.get("host") or "").lower()
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
-        if name not in hosts:
-            return _error(
-                request,
-                400,
-                f"This server does not answer for the host {name!r}.",
-                "Open it at http://127.0.0.1, or start it with `remarks serve --allow-host NAME`.",
-                templates,
-            )
-        response = await call_next(request)
-        for header, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
-        return response
-
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError):
         problems = "; ".join(
@@ -129,7 +116,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
             )
         return _error(request, exc.status_code, str(exc.detail), "", templates)
 
-    def run_search(q, speaker, role, topic, transcript, since, until, page, limit):
+    async def run_search(request, q, speaker, role, topic, transcript, since, until, page, limit):
+        """Search in a worker thread; stop the search if the client goes away meanwhile."""
         filters = Filters(
             speaker or None,
             role or None,
@@ -138,7 +126,30 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
             since or None,
             until or None,
         )
-        return search(index(), q, filters, limit=limit, page=page, facets=True)
+        cancel = threading.Event()
+
+        outcome: dict = {}
+
+        def work() -> None:
+            try:
+                outcome["result"] = search(
+                    index(), q, filters, limit=limit, page=page, facets=True, cancel=cancel
+                )
+            except Exception as exc:  # raised below, outside the task group
+                outcome["error"] = exc
+
+        async def watch() -> None:
+            while not await request.is_disconnected():
+                await anyio.sleep(DISCONNECT_POLL_SECONDS)
+            cancel.set()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(watch)
+            await anyio.to_thread.run_sync(work)
+            tasks.cancel_scope.cancel()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
 
     @app.exception_handler(RemarksError)
     async def library_error(request: Request, exc: RemarksError):
@@ -161,7 +172,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         return await library_error(request, damage)
 
     @app.get("/api/search")
-    def api_search(
+    async def api_search(
+        request: Request,
         q: str = Query("", max_length=MAX_QUERY_CHARS),
         speaker: str | None = None,
         role: str | None = None,
@@ -173,7 +185,9 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
     ) -> dict:
         """Search turns: the same parameters and JSON as `remarks search --format json`."""
-        result = run_search(q, speaker, role, topic, transcript, since, until, page, limit)
+        result = await run_search(
+            request, q, speaker, role, topic, transcript, since, until, page, limit
+        )
         return result.to_json()
 
     @app.get("/api/turns/{turn_id:path}")
@@ -192,7 +206,7 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         return [t.to_json() for t in list_topics(index())]
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page(
+    async def page(
         request: Request,
         q: str = Query("", max_length=MAX_QUERY_CHARS),
         speaker: str = "",
@@ -216,7 +230,9 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         result, error = None, None
         if any(params.values()):
             try:
-                result = run_search(q, speaker, role, topic, transcript, since, until, page, limit)
+                result = await run_search(
+                    request, q, speaker, role, topic, transcript, since, until, page, limit
+                )
             except UsageError as exc:
                 error = exc
         return templates.TemplateResponse(
@@ -253,7 +269,44 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         )
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(Guard, hosts=hosts, templates=templates)
     return HeadAsGet(app)
+
+
+class Guard:
+    """Answer only requests naming an allowed host; put the security headers on every
+    response. (Plain ASGI: Starlette's BaseHTTPMiddleware hides a client's disconnect from
+    the routes, and a search must see it to stop.)"""
+
+    def __init__(self, app, hosts: set[str], templates) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.templates = templates
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for header, value in SECURITY_HEADERS.items():
+                    headers.setdefault(header, value)
+            await send(message)
+
+        request = Request(scope)
+        host = (request.headers.get("host") or "").lower()
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
+        if name in self.hosts:
+            return await self.app(scope, receive, with_headers)
+        refusal = _error(
+            request,
+            400,
+            f"This server does not answer for the host {name!r}.",
+            "Open it at http://127.0.0.1, or start it with `remarks serve --allow-host NAME`.",
+            self.templates,
+        )
+        await refusal(scope, receive, with_headers)
 
 
 class HeadAsGet:

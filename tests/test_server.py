@@ -1,6 +1,8 @@
 """The hardened server (issue 12): host allowlist, security headers, HEAD, gzip, error shapes,
 and searches in parallel (a normal query is answered while an expensive one runs)."""
 
+import html
+import re
 import socket
 import threading
 import time
@@ -12,6 +14,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from indexer.build import index_corpus
+from indexer.errors import SearchCancelledError
 from searcher.cli import app
 from searcher.web import SECURITY_HEADERS, create_app
 from tests.conftest import SEED_ID as SEED
@@ -160,3 +163,69 @@ def test_an_index_with_no_turns_answers(tmp_path, runner):
         assert result.exit_code == 0, (command, result.output)
     client = TestClient(create_app(tmp_path / "index"), base_url=LOCAL)
     assert client.get("/", params={"q": "zeppelins"}).status_code == 200
+
+
+FACET_LINK_RE = re.compile(
+    r'<li><a href="(?P<href>[^"]+)">(?P<value>[^<]+)</a> <span class="count">(?P<count>\d+)</span>'
+)
+
+
+@pytest.mark.parametrize("query", ["dmitry", "question", "robots"])
+def test_every_facet_link_gives_exactly_its_count(client, query):
+    """A speaker named "Dmitry" is a prefix of "Dmitry Peskov", and roles share words: the
+    links filter exactly, so each gives as many turns as its facet counted."""
+    page = client.get("/", params={"q": query})
+    links = []
+    for facet in ("speaker", "role", "topic", "year"):
+        block = page.text.split(f'data-facet="{facet}">', 1)[1].split("</ul>", 1)[0]
+        links += [(facet, m) for m in FACET_LINK_RE.finditer(block)]
+    assert {facet for facet, _ in links} >= {"speaker", "role", "topic", "year"}
+    for facet, link in links:
+        followed = client.get(html.unescape(link["href"]))
+        total = re.search(r'<p id="total">([\d,]+) turn', followed.text)
+        assert total, (facet, link["value"], followed.text[:300])
+        assert int(total.group(1).replace(",", "")) == int(link["count"]), (facet, link["value"])
+
+
+def test_a_quoted_speaker_is_exact_and_an_empty_one_an_error(client):
+    loose = client.get("/api/search", params={"q": "thank", "speaker": "Dmitry"}).json()
+    exact = client.get("/api/search", params={"q": "thank", "speaker": '"dmitry"'}).json()
+    assert exact["total"] < loose["total"]
+    assert {h["speaker"] for h in exact["hits"]} == {"Dmitry"}
+    for value in ("*", '""', "?!"):
+        answer = client.get("/api/search", params={"q": "robots", "speaker": value})
+        assert answer.status_code == 400
+        assert answer.json()["error"] == (
+            f"--speaker {value!r} names no speaker: it has no words to match."
+        )
+
+
+def test_a_search_stops_when_its_client_goes_away(live, monkeypatch):
+    """The search is held until it sees the cancel signal the server gives it when the
+    connection closes; the real search then stops at its next check."""
+    import searcher.web
+
+    real_search = searcher.web.search
+    started, saw_cancel = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def held_search(index, query, *args, cancel=None, **kwargs):
+        started.set()
+        if cancel is not None and cancel.wait(timeout=60):  # a liveness bound
+            saw_cancel.set()
+        try:
+            return real_search(index, query, *args, cancel=cancel, **kwargs)
+        except SearchCancelledError as exc:
+            outcome.append(exc.message)
+            raise
+
+    monkeypatch.setattr(searcher.web, "search", held_search)
+    port = int(live.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(b"GET /api/search?q=robots HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert started.wait(timeout=60)
+    assert saw_cancel.wait(timeout=60)
+    deadline = time.monotonic() + 60  # a liveness bound, not a speed target
+    while not outcome and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert outcome == ["The search for 'robots' was cancelled."]
