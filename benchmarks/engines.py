@@ -17,9 +17,9 @@ DEPTH = 1000
 WORD_RE = re.compile(r"\w+")
 
 
-def remarks_index(docs: list[Doc], folder: Path) -> Path:
+def remarks_index(docs: list[Doc], folder: Path, stop_words: frozenset[str] | None = None) -> Path:
     """Write the documents as transcripts and index them with remarks; return the index."""
-    from indexer.build import index_corpus
+    from indexer.building.build import index_corpus
 
     corpus = folder / "corpus"
     corpus.mkdir(parents=True)
@@ -28,7 +28,7 @@ def remarks_index(docs: list[Doc], folder: Path) -> Path:
         text = f"{doc.title or doc.id}\n\n{body}\n"
         (corpus / f"{doc.id}.txt").write_text(text, encoding="utf-8")
     index = folder / "index"
-    index_corpus(corpus, index)
+    index_corpus(corpus, index, stop_words=stop_words)
     return index
 
 

@@ -29,7 +29,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "kill-trials.json"
 
 
 def remarks(*args: str, check: bool = False) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "searcher.cli", *args]
+    cmd = [sys.executable, "-m", "searcher.app.cli", *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=check)
 
 
@@ -78,7 +78,7 @@ def trial(number: int, rng: random.Random, work: Path, sources: list[Path], spar
         "sync --optimize": ["--optimize"],
     }[kind]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "searcher.cli", *args],
+        [sys.executable, "-m", "searcher.app.cli", *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,5 +1,6 @@
 """Load on `remarks serve`: 20 concurrent clients on 127.0.0.1 for 30 s, one query in 30
-adversarial; throughput and p50/p95/p99 of the normal queries alone.
+adversarial; throughput and p50/p95/p99 of the normal queries alone. Before the load, each
+query of issue 12's hostile list is timed alone (status, partial, message).
 
     python -m benchmarks.load [--clients 20] [--seconds 30] [--against DIR]
 
@@ -51,6 +52,25 @@ ADVERSARIAL = [
     "text:[a TO z]",
 ]
 
+# Every query issue 12 found blocking or crashing the server, each timed alone.
+EACH = [
+    " ".join(f"*{c}*" for c in "abcdefghijklmnopqrstuvwxyz"),
+    "**a**",
+    "x~99",
+    "robots~99",
+    "*e*",
+    "aaaaaaaaaa~9",
+    "text:[a TO z]",
+    "*" * 1000,
+    "chesboxing~",
+    "NOT NOT robots",
+    "NOT NOT NOT",
+    "NOT OR NOT",
+    "robots -industry",
+    "date:[2030 TO 2010]",
+    "robots",  # a normal query, for scale
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -62,7 +82,7 @@ def start(checkout: Path, index: Path, port: int) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
-        "searcher.cli",
+        "searcher.app.cli",
         "serve",
         "--port",
         str(port),
@@ -82,6 +102,30 @@ def start(checkout: Path, index: Path, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit(f"the server of {checkout} did not start")
+
+
+def time_each(port: int) -> list[dict]:
+    rows = []
+    for query in EACH:
+        url = f"http://127.0.0.1:{port}/api/search?" + urllib.parse.urlencode({"q": query})
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=120) as answer:
+                status, body = answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as refusal:
+            status, body = refusal.code, json.loads(refusal.read() or b"{}")
+        took = round(1000 * (time.monotonic() - started), 1)
+        rows.append(
+            {
+                "query": query if len(query) < 60 else query[:20] + f"… ({len(query)} chars)",
+                "ms": took,
+                "status": status,
+                "total": body.get("total"),
+                "partial": body.get("partial"),
+                "message": body.get("message") or body.get("error"),
+            }
+        )
+    return rows
 
 
 def run_load(port: int, clients: int, seconds: float, seed: int) -> dict:
@@ -169,6 +213,7 @@ def main() -> None:
             runs[name] = {
                 "checkout": str(checkout.name),
                 "load_before": load,
+                "each": time_each(port),
                 **run_load(port, options.clients, options.seconds, options.seed),
             }
         finally:

@@ -56,8 +56,8 @@ def evaluate_collection(collection: Collection) -> dict[str, dict[str, float]]:
 
 def transcript_collection() -> tuple[Collection, Path]:
     """The judged transcript queries over the bundled corpus, as a collection of turns."""
-    from indexer.build import index_corpus
-    from indexer.reading import find_transcripts, read_transcript
+    from indexer.building.build import index_corpus
+    from indexer.parsing.reading import find_transcripts, read_transcript
 
     corpus = ROOT / "corpus"
     docs = []

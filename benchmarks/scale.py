@@ -189,7 +189,7 @@ def cold_start(runs: int = 7) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         index = Path(tmp) / "index"
         subprocess.run(
-            [sys.executable, "-m", "searcher.cli", "index", "--index", str(index), "--quiet"],
+            [sys.executable, "-m", "searcher.app.cli", "index", "--index", str(index), "--quiet"],
             cwd=ROOT,
             check=True,
         )
@@ -220,7 +220,7 @@ with ix.searcher() as s:
 
 
 def _stock_from_corpus(folder: Path) -> Path:
-    from indexer.reading import find_transcripts, read_transcript
+    from indexer.parsing.reading import find_transcripts, read_transcript
 
     folder.mkdir(parents=True)
     corpus = ROOT / "corpus"

@@ -31,7 +31,7 @@ def _turns(folder: Path):
 
 
 def build_remarks(folder: str) -> dict:
-    from indexer.build import index_corpus
+    from indexer.building.build import index_corpus
 
     folder = Path(folder)
     report = index_corpus(folder / "corpus", folder / "remarks")

@@ -28,7 +28,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "sync.json"
 def remarks(*args: str) -> tuple[float, dict]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "searcher.cli", *args, "--format", "json"],
+        [sys.executable, "-m", "searcher.app.cli", *args, "--format", "json"],
         cwd=ROOT,
         capture_output=True,
         text=True,

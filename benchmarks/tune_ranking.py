@@ -31,14 +31,13 @@ STOP_LISTS = {"lucene": analysis.STOP_WORDS, "extended": EXTENDED_STOP_WORDS, "n
 
 
 def build(collection, stop_list: str, folder: Path) -> Path:
-    analysis.STOP_WORDS = STOP_LISTS[stop_list]
-    analysis.text_analyzer.cache_clear()
+    stop_words = STOP_LISTS[stop_list]  # kept by the index; its searches use it too
     if collection.name == "transcripts":
-        from indexer.build import index_corpus
+        from indexer.building.build import index_corpus
 
-        index_corpus(ROOT / "corpus", folder / "index")
+        index_corpus(ROOT / "corpus", folder / "index", stop_words=stop_words)
         return folder / "index"
-    return engines.remarks_index(collection.docs, folder)
+    return engines.remarks_index(collection.docs, folder, stop_words=stop_words)
 
 
 def measure(collections, indexes, config: RankingConfig) -> dict[str, dict[str, float]]:

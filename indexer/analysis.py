@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -80,9 +81,11 @@ def _english_stemmer():
 
 # Stems computed so far, and stem tables saved with indexes (word → stem) not yet read. A
 # search looks its words up in its index's table and imports NLTK (slow) only for a word
-# the index has never seen.
+# the index has never seen. This is the memo of a pure function (Snowball gives a word one
+# stem whatever the index), so it is shared by every index of the process, like `fold`'s
+# cache; what differs per index (its vocabulary, for "did you mean"; its stop list, in its
+# schema's analyzer) belongs to the opened index (`searcher.session.TurnIndex`).
 _STEMS: dict[str, str] = {}
-_TABLE_WORDS: set[str] = set()
 _PENDING_TABLES: list[Path] = []
 _RECORDED: set[str] | None = None  # words stemmed while indexing, for the table
 
@@ -129,21 +132,17 @@ def stems_of(words: set[str]) -> dict[str, str]:
 
 
 def _read_table(path: Path) -> None:
+    for word, stemmed in read_stem_table(path).items():
+        _STEMS.setdefault(word, stemmed)
+
+
+def read_stem_table(path: Path) -> dict[str, str]:
+    """Return the stem table saved with an index (word → stem); empty if unreadable."""
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return
-    if isinstance(table, dict):
-        for word, stemmed in table.items():
-            _STEMS.setdefault(word, stemmed)
-        _TABLE_WORDS.update(table)
-
-
-def indexed_words() -> set[str]:
-    """Return the words of the indexes whose stem tables were read (for spelling)."""
-    while _PENDING_TABLES:
-        _read_table(_PENDING_TABLES.pop())
-    return _TABLE_WORDS
+        return {}
+    return table if isinstance(table, dict) else {}
 
 
 class FoldFilter(Filter):
@@ -286,6 +285,24 @@ def name_analyzer() -> TextAnalyzer:
     return TextAnalyzer((), stemming=False)
 
 
+@dataclass(frozen=True)
+class Analyzers:
+    """The analyzers of one index: for text, titles and roles, and for speaker names."""
+
+    text: TextAnalyzer
+    names: TextAnalyzer
+
+    @classmethod
+    def of(cls, schema) -> "Analyzers":
+        return cls(schema["text"].analyzer, schema["speaker_name"].analyzer)
+
+
+@lru_cache(maxsize=1)
+def default_analyzers() -> Analyzers:
+    """The analyzers of an index built with the default settings."""
+    return Analyzers(text_analyzer(), name_analyzer())
+
+
 def pipeline_analyzer(stoplist=STOP_WORDS):
     """Return the same analysis as a Whoosh filter pipeline (the reference for tests)."""
     return (
@@ -297,10 +314,11 @@ def pipeline_analyzer(stoplist=STOP_WORDS):
     )
 
 
-def term_spans(text: str):
-    """Yield (start, end, term) for each indexed word of `text`: what the text analyzer
-    gives with character offsets, without building Whoosh tokens (for snippets)."""
-    stoplist = text_analyzer().stoplist
+def term_spans(text: str, analyzer: "TextAnalyzer | None" = None):
+    """Yield (start, end, term) for each indexed word of `text`: what the text analyzer (of
+    an index, else the default) gives with character offsets, without building Whoosh tokens
+    (for snippets)."""
+    stoplist = (analyzer or text_analyzer()).stoplist
     for m in TOKEN_RE.finditer(text):
         word = _normal(m.group())
         if word not in stoplist:

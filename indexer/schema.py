@@ -3,20 +3,21 @@
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import ANALYZER_VERSION, name_analyzer, text_analyzer
-from indexer.postings import TurnCharacters, TurnFrequency, TurnPositions
+from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text_analyzer
+from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 
 
-def make_schema() -> Schema:
-    """Return the schema of a turn index."""
-    text = text_analyzer()
+def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
+    """Return the schema of a turn index; `stop_words` replaces the default stop list of
+    its text analyzer (an experiment's choice: the index keeps it, searches use it)."""
+    text = text_analyzer() if stop_words is None else TextAnalyzer(stop_words)
     schema = Schema(
         turn_id=ID(stored=True, unique=True),
         transcript=ID(stored=True, sortable=True),

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from whoosh import query as q
 
+from indexer import index_size
 from indexer.errors import UnknownTurnError, UsageError
-from indexer.store import index_size
+from indexer.ids import turn_seq
 from searcher.hits import TurnRecord, column_text, record_from_fields
 from searcher.session import TurnIndex
 
@@ -86,8 +87,8 @@ def show_turn(
         raise UsageError(f"--context {context} is out of range.", "Use 0 or more turns.")
     turn = get_turn(index, turn_id)
     if exchange and turn.exchange:
-        first = int(turn.exchange["turn_ids"][0].rsplit(":", 1)[1])
-        last = int(turn.exchange["turn_ids"][-1].rsplit(":", 1)[1])
+        first = turn_seq(turn.exchange["turn_ids"][0])
+        last = turn_seq(turn.exchange["turn_ids"][-1])
     else:
         first, last = turn.seq - context, turn.seq + context
     around = _turns_between(index, turn.transcript, first, last) if last > first else []
@@ -100,7 +101,7 @@ def answer_to(index: TurnIndex, turn: TurnRecord) -> TurnRecord | None:
     """Return the reply to a turn: the next turn of its exchange by someone else, if any."""
     if not turn.exchange:
         return None
-    last = int(turn.exchange["turn_ids"][-1].rsplit(":", 1)[1])
+    last = turn_seq(turn.exchange["turn_ids"][-1])
     for record in _turns_between(index, turn.transcript, turn.seq + 1, last):
         if record.speaker != turn.speaker:
             return record

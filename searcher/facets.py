@@ -13,7 +13,12 @@ def facet_counts(reader, docnums) -> dict[str, dict[str, int]]:
     roles = reader.column_reader("role")
     topics = reader.column_reader("topic_list")
     dates = reader.column_reader("date")
-    counts = {"speaker": Counter(), "role": Counter(), "topic": Counter(), "year": Counter()}
+    counts: dict[str, Counter[str]] = {
+        "speaker": Counter(),
+        "role": Counter(),
+        "topic": Counter(),
+        "year": Counter(),
+    }
     for d in docnums:
         counts["speaker"][speakers[d]] += 1
         role = column_text(roles[d])

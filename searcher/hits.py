@@ -2,7 +2,7 @@
 
 from dataclasses import asdict, dataclass, field
 
-from indexer.transcript import make_turn_id
+from indexer.ids import make_turn_id
 
 
 @dataclass(frozen=True)

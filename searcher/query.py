@@ -22,11 +22,11 @@ from whoosh.qparser import (
     OrGroup,
 )
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.support.levenshtein import distance
 
-from indexer.analysis import name_analyzer, text_analyzer
+from indexer.analysis import Analyzers, default_analyzers
 from indexer.errors import QueryTooCostlyError, SearchCancelledError, UsageError
 from indexer.schema import PHRASE_FIELD
+from indexer.whoosh_ext.expansion import StemmedFuzzyTerm, capped
 from searcher.hits import column_text
 
 MAX_QUERY_CHARS = 1000
@@ -152,9 +152,8 @@ def make_parser(schema, fields: dict[str, float]):
 
 
 def parse_query(parser, text: str, budget: QueryBudget | None = None) -> q.Query:
-    """Parse a cleaned query string; never raises on malformed input (an inverted range is
-    a `UsageError`). Expansions count against `budget`."""
-    text = clean_query(text)
+    """Parse a query string cleaned by `clean_query`; never raises on malformed input (an
+    inverted range is a `UsageError`). Expansions count against `budget`."""
     if not text:
         return q.NullQuery
     budget = budget or QueryBudget(query=text)
@@ -183,54 +182,6 @@ def _convertible(node: q.Query, schema) -> q.Query:
     if isinstance(node, q.CompoundQuery | q.BinaryQuery | q.WrappingQuery):
         return node.apply(lambda child: _convertible(child, schema))
     return node
-
-
-class _Capped:
-    """What every expanding query node shares: its words count against the search's budget,
-    and the deadline is checked as it expands."""
-
-    budget: QueryBudget
-
-    def _btexts(self, ixreader):
-        budget = self.budget
-        for i, btext in enumerate(super()._btexts(ixreader)):  # type: ignore[misc]
-            if i % 64 == 0:
-                budget.check()
-            if not budget.take(str(self)):
-                return
-            yield btext
-
-
-def _capped(node: q.Query, budget: QueryBudget) -> q.Query:
-    kind = type(node)
-    capped_kind = _CAPPED_KINDS.get(kind)
-    if capped_kind is None:
-        capped_kind = _CAPPED_KINDS[kind] = type(f"Capped{kind.__name__}", (_Capped, kind), {})
-    capped = node.copy()
-    capped.__class__ = capped_kind
-    capped.budget = budget
-    return capped
-
-
-_CAPPED_KINDS: dict[type, type] = {}
-
-
-class StemmedFuzzyTerm(q.FuzzyTerm):
-    """A fuzzy term matched against a stemmed field's own terms.
-
-    Whoosh looks fuzzy terms up in a field's separate spelling words (unstemmed), which never
-    equal the stemmed terms they are then searched as; this compares stems with stems.
-    """
-
-    def _btexts(self, ixreader):
-        field = ixreader.schema[self.fieldname]
-        size, maxdist = len(self.text), self.maxdist
-        for btext in ixreader.expand_prefix(self.fieldname, self.text[: self.prefixlength]):
-            word = field.from_bytes(btext)
-            if abs(len(word) - size) > maxdist:
-                continue  # more edits apart than allowed: no need to count them
-            if distance(word, self.text, limit=maxdist) <= maxdist:
-                yield word
 
 
 def _tidy(node: q.Query, budget: QueryBudget) -> q.Query:
@@ -265,7 +216,7 @@ def _tidy(node: q.Query, budget: QueryBudget) -> q.Query:
             # one that expands to a single word by BM25, per index segment: rank every one.
             node = node.copy()
             node.constantscore = False
-        return _capped(node, budget)
+        return capped(node, budget)
     if isinstance(node, q.Or):
         positives = [_tidy(c, budget) for c in node.subqueries if not isinstance(c, q.Not)]
         negatives = [_tidy(c.query, budget) for c in node.subqueries if isinstance(c, q.Not)]
@@ -325,13 +276,14 @@ def _inverted(node) -> bool:
         return False
 
 
-def make_filter(filters: Filters) -> q.Query | None:
+def make_filter(filters: Filters, analyzers: Analyzers | None = None) -> q.Query | None:
     """Return a query that matches the turns the filters allow, or None for no filter."""
+    analyzers = analyzers or default_analyzers()
     parts: list[q.Query] = []
     if filters.speaker:
-        parts.append(_name_filter("speaker", filters.speaker))
+        parts.append(_name_filter("speaker", filters.speaker, analyzers.names))
     if filters.role:
-        parts.append(_name_filter("role", filters.role))
+        parts.append(_name_filter("role", filters.role, analyzers.text))
     if filters.topic:
         parts.append(q.Term("topics", filters.topic.strip().lower()))
     if filters.transcript:
@@ -366,11 +318,10 @@ def exact_value(value: str) -> str | None:
     return None
 
 
-def _name_filter(option: str, value: str) -> q.Query:
+def _name_filter(option: str, value: str, analyzer) -> q.Query:
     """The filter query for a speaker or role value: by words, or exactly when quoted."""
     exact = exact_value(value)
     fieldname = "speaker_name" if option == "speaker" else "role"
-    analyzer = name_analyzer() if option == "speaker" else text_analyzer()
     words = [t.text for t in analyzer(exact if exact is not None else value)]
     if exact is not None:
         within = q.And([q.Term(fieldname, w) for w in words]) if words else q.Every()
@@ -443,7 +394,7 @@ def check_filters(index, filters: Filters) -> None:
     for option, value, alone, fieldname in checks:
         if not value:
             continue
-        query = make_filter(alone)
+        query = make_filter(alone, index.analyzers)
         if query is None or index.allowed_docs(query):
             continue
         known = _field_values(reader, fieldname)

@@ -13,7 +13,7 @@ from whoosh import query as q
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from indexer.analysis import name_analyzer, text_analyzer
+from indexer.analysis import Analyzers, default_analyzers
 from indexer.schema import PHRASE_FIELD
 
 
@@ -73,7 +73,7 @@ class TurnSearcher(Searcher):
     length of each field. Here they count live turns, so an index kept up to date by syncs
     ranks as a clean build of the same files does (tested). Without deletions nothing changes.
     `deleted_lengths`: per segment id, per field, the lengths of the deleted turns (recorded
-    by the sync that deleted them: indexer/deletions.py).
+    by the sync that deleted them: indexer/storage/deletions.py).
     """
 
     budget = None  # the QueryBudget of the search under way (searcher/query.py), if any
@@ -117,16 +117,19 @@ class TurnSearcher(Searcher):
 PLAIN_QUERY_RE = re.compile(r'["*~():]|\w\?\w|\b(?:AND|OR|NOT)\b')
 
 
-def add_closeness(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
+def add_closeness(
+    parsed: q.Query, text: str, config: RankingConfig, analyzers: Analyzers | None = None
+) -> q.Query:
     """For a plain query of several words, reward turns with all of its content words (not
     "who", "will", "your"…), or with its words close together."""
+    analyzers = analyzers or default_analyzers()
     if (not config.proximity and not config.all_words) or PLAIN_QUERY_RE.search(text):
         return parsed
     if isinstance(parsed, q.AndNot):
         return parsed
-    words = [t.text for t in name_analyzer()(text)]
+    words = [t.text for t in analyzers.names(text)]
     content = [w for w in dict.fromkeys(words) if w not in QUERY_STOP_WORDS]
-    stems = list(dict.fromkeys(s for w in content for s in (t.text for t in text_analyzer()(w))))
+    stems = list(dict.fromkeys(s for w in content for s in (t.text for t in analyzers.text(w))))
     if len(stems) < 2:
         return parsed
     extra: list[q.Query] = []
@@ -153,18 +156,21 @@ QUERY_STOP_WORDS = frozenset(
 )
 
 
-def drop_function_words(parsed: q.Query, text: str, config: RankingConfig) -> q.Query:
+def drop_function_words(
+    parsed: q.Query, text: str, config: RankingConfig, analyzers: Analyzers | None = None
+) -> q.Query:
     """Drop function words from a long plain query, keeping at least one word."""
+    analyzers = analyzers or default_analyzers()
     if not config.long_query_words or PLAIN_QUERY_RE.search(text):
         return parsed
-    words = [t.text for t in name_analyzer()(text)]
+    words = [t.text for t in analyzers.names(text)]
     if len(words) < config.long_query_words:
         return parsed
     stopped = {w for w in words if w in QUERY_STOP_WORDS}
     if not stopped or stopped >= set(words):
         return parsed
-    stopped_stems = {stem for w in stopped for stem in (t.text for t in text_analyzer()(w))}
-    stopped_stems -= {t.text for w in set(words) - stopped for t in text_analyzer()(w)}
+    stopped_stems = {stem for w in stopped for stem in (t.text for t in analyzers.text(w))}
+    stopped_stems -= {t.text for w in set(words) - stopped for t in analyzers.text(w)}
 
     def keep(node: q.Query) -> bool:
         if not isinstance(node, q.Term):
@@ -183,14 +189,15 @@ def drop_function_words(parsed: q.Query, text: str, config: RankingConfig) -> q.
     return parsed if pruned is q.NullQuery else pruned
 
 
-def weight_query_terms(parsed: q.Query, text: str) -> q.Query:
+def weight_query_terms(parsed: q.Query, text: str, analyzers: Analyzers | None = None) -> q.Query:
     """Boost each term by how often the user's query repeats it.
 
     Whoosh's parser keeps one copy of a repeated word, so "fast flow … flow" weighs "flow"
     like any other word; BM25 counts query-term frequency.
     """
-    stems = Counter(t.text for t in text_analyzer()(text))
-    words = Counter(t.text for t in name_analyzer()(text))
+    analyzers = analyzers or default_analyzers()
+    stems = Counter(t.text for t in analyzers.text(text))
+    words = Counter(t.text for t in analyzers.names(text))
     if max(stems.values(), default=1) < 2 and max(words.values(), default=1) < 2:
         return parsed
 

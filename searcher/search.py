@@ -11,9 +11,9 @@ from whoosh import sorting
 
 from indexer.errors import UsageError
 from indexer.schema import PHRASE_FIELD
+from indexer.whoosh_ext.matches import matching_docs, rank
 from searcher.facets import facet_counts
 from searcher.hits import TurnRecord, record_from_fields
-from searcher.matches import matching_docs, rank
 from searcher.query import (
     SEARCH_SECONDS,
     Filters,
@@ -107,14 +107,24 @@ def search(
     check_filters(index, filters)
     parsed = parse_query(index.parser, text, budget)
     if parsed is not q.NullQuery:
-        parsed = drop_function_words(parsed, text, index.ranking)
+        parsed = drop_function_words(parsed, text, index.ranking, index.analyzers)
     if index.ranking.query_term_frequency and parsed is not q.NullQuery:
-        parsed = weight_query_terms(parsed, text)
+        parsed = weight_query_terms(parsed, text, index.analyzers)
     if parsed is not q.NullQuery:
-        parsed = add_closeness(parsed, text, index.ranking)
-    filter_query = make_filter(filters)
+        parsed = add_closeness(parsed, text, index.ranking, index.analyzers)
+    filter_query = make_filter(filters, index.analyzers)
     searcher = index.searcher
-    searcher.budget = budget
+    searcher.budget = budget  # read by the scoring loops; only for this search
+    try:
+        return _run(
+            index, parsed, filter_query, filters, text, limit, page, facets, snippets, budget
+        )
+    finally:
+        searcher.budget = None
+
+
+def _run(index, parsed, filter_query, filters, text, limit, page, facets, snippets, budget):
+    searcher = index.searcher
     if parsed is q.NullQuery and filter_query is None:
         return SearchResult(text, 0, page, limit, [], None)
     no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
@@ -127,14 +137,16 @@ def search(
             page,
             limit,
             [],
-            suggest(searcher, text) if text else None,
+            suggest(searcher, text, index.vocabulary) if text else None,
             _no_facets() if facets else None,
         )
     offset = (page - 1) * limit
     matched = None
     if no_query and filters.topic:
         parsed = topic_query(index, filters.topic)
-        allowed = index.allowed_docs(make_filter(dataclasses.replace(filters, topic=None)))
+        allowed = index.allowed_docs(
+            make_filter(dataclasses.replace(filters, topic=None), index.analyzers)
+        )
     if no_query and not filters.topic:
         results = searcher.search(
             q.Every(), limit=page * limit, sortedby=NEWEST_FIRST, filter=allowed
@@ -152,7 +164,11 @@ def search(
     for i, (docnum, score) in enumerate(page_hits):
         budget.check_cancelled()
         record = record_from_fields(searcher.stored_fields(docnum))
-        snippet = make_snippet(record.text, terms, budget=reading) if snippets else Snippet("", [])
+        snippet = (
+            make_snippet(record.text, terms, budget=reading, analyzer=index.analyzers.text)
+            if snippets
+            else Snippet("", [])
+        )
         score = score if isinstance(score, int | float) else 0.0
         hits.append(
             dataclasses.replace(
@@ -163,7 +179,7 @@ def search(
                 score=float(score),
             )
         )
-    suggestion = suggest(searcher, text) if text else None
+    suggestion = suggest(searcher, text, index.vocabulary) if text else None
     counts = None
     if facets:
         if matched is None:

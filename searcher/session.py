@@ -4,13 +4,10 @@ from pathlib import Path
 
 from whoosh.searching import Searcher
 
-from indexer.analysis import use_stem_table
-from indexer.store import OpenIndex, live_generation, open_index
-from indexer.whoosh_fixes import apply as apply_whoosh_fixes
+from indexer import OpenIndex, live_generation, open_index, whoosh_ext
+from indexer.analysis import Analyzers, read_stem_table, use_stem_table
 from searcher.query import make_parser
 from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F, TurnSearcher
-
-apply_whoosh_fixes()
 
 FILTER_CACHE_SIZE = 64
 
@@ -19,6 +16,7 @@ class TurnIndex:
     """A turn index opened for searching; reopens itself when a newer build is published."""
 
     def __init__(self, index_dir: Path, ranking: RankingConfig = DEFAULT) -> None:
+        whoosh_ext.apply()
         self.index_dir = Path(index_dir)
         self.ranking = ranking
         self._open: OpenIndex | None = None
@@ -38,7 +36,19 @@ class TurnIndex:
             fromindex=self._open.index,
         )
         self._filters: dict[str, set[int]] = {}
-        self._parser = make_parser(self._open.index.schema, self.ranking.fields)
+        schema = self._open.index.schema
+        self._parser = make_parser(schema, self.ranking.fields)
+        self.analyzers = Analyzers.of(schema)  # its stop list, whatever the defaults
+        self._vocabulary: frozenset[str] | None = None
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The words of this index (its stem table's words), for "did you mean": read on
+        first use, and afresh when the index is reopened after a rebuild or sync."""
+        if self._vocabulary is None:
+            assert self._open is not None
+            self._vocabulary = frozenset(read_stem_table(self._open.stem_table))
+        return self._vocabulary
 
     def allowed_docs(self, query) -> set[int] | None:
         """Return the documents a filter query allows (None for no filter), computed once per

@@ -12,7 +12,7 @@ it, a snippet is the start of the turn, with the matches found in it.
 
 from dataclasses import dataclass
 
-from indexer.analysis import term_spans
+from indexer.analysis import TextAnalyzer, term_spans
 
 SNIPPET_CHARS = 320
 ELLIPSIS = "…"
@@ -46,6 +46,7 @@ def make_snippet(
     terms: dict[str, float],
     max_chars: int = SNIPPET_CHARS,
     budget: SnippetBudget | None = None,
+    analyzer: TextAnalyzer | None = None,
 ) -> Snippet:
     """Return the best snippet of `text` for the stemmed `terms` (term → weight)."""
     paragraphs = _paragraph_spans(text)
@@ -63,7 +64,7 @@ def make_snippet(
         if scanned < end:  # stop at a space, not inside a word
             scanned = max(start + 1, text.rfind(" ", start, scanned))
         allowed -= scanned - start
-        spans = _matches(text[start:scanned], terms)
+        spans = _matches(text[start:scanned], terms, analyzer)
         weight = sum({terms[t] for _, _, t in spans}) + 0.01 * len(spans)
         if best is None or weight > best[0]:
             best = (weight, start, end, spans)
@@ -81,10 +82,12 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _matches(paragraph: str, terms: dict[str, float]) -> list[tuple[int, int, str]]:
+def _matches(
+    paragraph: str, terms: dict[str, float], analyzer: TextAnalyzer | None
+) -> list[tuple[int, int, str]]:
     if not terms:
         return []
-    return [span for span in term_spans(paragraph) if span[2] in terms]
+    return [span for span in term_spans(paragraph, analyzer) if span[2] in terms]
 
 
 def _window(paragraph: str, spans: list[tuple[int, int, str]], max_chars: int) -> Snippet:

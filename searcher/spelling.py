@@ -9,16 +9,16 @@ import re
 
 from whoosh.support.levenshtein import distance
 
-from indexer.analysis import STOP_WORDS, fold, indexed_words, stem
+from indexer.analysis import STOP_WORDS, fold, stem
 
 WORD_RE = re.compile(r"(?<![\w:*?~])([^\W\d_][\w'’]*)(?![\w*?~:])")
 OPERATORS = ("AND", "OR", "NOT")
 
 
-def suggest(searcher, query: str) -> str | None:
-    """Return the query with unknown words corrected, or None if nothing needs correcting."""
+def suggest(searcher, query: str, vocabulary: frozenset[str]) -> str | None:
+    """Return the query with words the index does not know corrected to words of its
+    `vocabulary`, or None if nothing needs correcting."""
     reader = searcher.reader()
-    vocabulary = indexed_words()
     if not vocabulary:
         return None
     changed = False
@@ -54,7 +54,7 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def _nearest(reader, vocabulary: set[str], word: str) -> str | None:
+def _nearest(reader, vocabulary: frozenset[str], word: str) -> str | None:
     limit = 2 if len(word) > 4 else 1
     candidates = [
         w
@@ -73,7 +73,7 @@ def _frequency(reader, word: str) -> int:
     return reader.doc_frequency("text", stem(word))
 
 
-def _known(reader, vocabulary: set[str], word: str) -> bool:
+def _known(reader, vocabulary: frozenset[str], word: str) -> bool:
     if word in STOP_WORDS or len(word) < 3 or word in vocabulary:
         return True
     if reader.doc_frequency("speaker_name", word) > 0:

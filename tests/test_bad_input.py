@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from indexer import build
-from indexer.build import index_corpus
-from indexer.reading import SourceFile
-from searcher.cli import app
+from indexer.building import build
+from indexer.building.build import index_corpus
+from indexer.parsing.reading import SourceFile
+from searcher.app.cli import app
 from searcher.search import search
 from searcher.session import TurnIndex
 from tests.conftest import write_transcript

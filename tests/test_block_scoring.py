@@ -1,13 +1,18 @@
 """Scoring from posting blocks gives Whoosh's own BM25F scores, for every matching turn."""
 
+from pathlib import Path
+
 import pytest
+from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh.collectors import UnlimitedCollector
 
-from searcher.block_scoring import block_scores
-from searcher.matches import top_scores
+from indexer.storage.store import live_generation
+from indexer.whoosh_ext.block_scoring import block_scores
+from indexer.whoosh_ext.matches import top_scores
 from searcher.query import clean_query, parse_query
-from searcher.ranking import add_closeness, weight_query_terms
+from searcher.ranking import DEFAULT, TranscriptBM25F, add_closeness, weight_query_terms
+from tests.stock import in_stock_whoosh
 
 PLAIN = [
     "robots",
@@ -21,10 +26,17 @@ PLAIN = [
 ]
 
 
-def _whoosh_scores(searcher, query):
-    collector = UnlimitedCollector()
-    searcher.search_with_collector(query, collector)
-    return {hit.docnum: hit.score for hit in collector.results()[:]}
+def whoosh_scores(index_dir: str, queries: list) -> list[dict[int, float]]:
+    """(In unpatched Whoosh) every matching turn's score under Whoosh's own searcher, with
+    the ranking of remarks (the index has no deleted turns, so its statistics are Whoosh's)."""
+    ix = whoosh_index.open_dir(str(live_generation(Path(index_dir))))
+    with ix.searcher(weighting=TranscriptBM25F(DEFAULT)) as searcher:
+        found = []
+        for query in queries:
+            collector = UnlimitedCollector()
+            searcher.search_with_collector(query, collector)
+            found.append({hit.docnum: hit.score for hit in collector.results()[:]})
+    return found
 
 
 def _search_query(turns, text):
@@ -33,18 +45,18 @@ def _search_query(turns, text):
     return add_closeness(parsed, text, turns.ranking)
 
 
-def _assert_same_scores(searcher, query):
-    ours = block_scores(query, searcher)
-    theirs = _whoosh_scores(searcher, query)
-    assert ours is not None and theirs
-    assert ours.keys() == theirs.keys()
-    for docnum, score in theirs.items():
-        assert ours[docnum] == pytest.approx(score, rel=1e-12)
+def _assert_same_scores(turns, bundled_index, queries):
+    theirs = in_stock_whoosh("tests.test_block_scoring.whoosh_scores", str(bundled_index), queries)
+    for query, whoosh in zip(queries, theirs, strict=True):
+        ours = block_scores(query, turns.searcher)
+        assert ours is not None and whoosh, query
+        assert ours.keys() == whoosh.keys(), query
+        for docnum, score in whoosh.items():
+            assert ours[docnum] == pytest.approx(score, rel=1e-12), query
 
 
-@pytest.mark.parametrize("text", PLAIN)
-def test_block_scores_equal_whoosh_scores(turns, text):
-    _assert_same_scores(turns.searcher, _search_query(turns, text))
+def test_block_scores_equal_whoosh_scores(turns, bundled_index):
+    _assert_same_scores(turns, bundled_index, [_search_query(turns, t) for t in PLAIN])
 
 
 def test_queries_it_cannot_score_are_left_to_whoosh(turns):
@@ -58,14 +70,14 @@ def test_top_scores_orders_ties_by_document():
     assert top_scores({}, 3) == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        '"Direct Line"',
-        '"United States"',
-        '"economic growth" OR sanctions',
-        '"the Ministry of Defence"',
-    ],
-)
-def test_phrase_block_scores_equal_whoosh_scores(turns, text):
-    _assert_same_scores(turns.searcher, parse_query(turns.parser, clean_query(text)))
+PHRASES = [
+    '"Direct Line"',
+    '"United States"',
+    '"economic growth" OR sanctions',
+    '"the Ministry of Defence"',
+]
+
+
+def test_phrase_block_scores_equal_whoosh_scores(turns, bundled_index):
+    queries = [parse_query(turns.parser, clean_query(text)) for text in PHRASES]
+    _assert_same_scores(turns, bundled_index, queries)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from indexer import ingest
-from indexer.build import index_corpus
-from indexer.store import live_generation
+from indexer.building import ingest
+from indexer.building.build import index_corpus
+from indexer.storage.store import live_generation
 from searcher.search import search
 from searcher.session import TurnIndex
 from tests.conftest import write_transcript

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from indexer.store import CURRENT, META, live_generation
-from searcher.cli import app
+from indexer.storage.store import CURRENT, META, live_generation
+from searcher.app.cli import app
 from tests.conftest import SEED_ID, write_transcript
 
 S = SEED_ID
@@ -44,7 +44,7 @@ def test_index_reports_what_it_built(runner, seed_corpus, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "Built the index from scratch (no index yet)."
     assert lines[1].startswith("Added 1, updated 0, removed 0, unchanged 0, failed 0 in ")
-    assert lines[1].endswith(" s. The index holds 1 transcripts, 82 turns.")
+    assert lines[1].endswith(" s. The index holds 1 transcript, 82 turns.")
     assert live_generation(tmp_path / "ix") is not None
 
 

@@ -1,5 +1,6 @@
 """Crash safety: SIGKILLed writers, stale locks, concurrent writers, searching during updates."""
 
+import os
 import shutil
 import signal
 import subprocess
@@ -8,21 +9,22 @@ import time
 
 import pytest
 
-from indexer.build import index_corpus
+from indexer.building.build import index_corpus
 from indexer.errors import IndexLockedError
+from indexer.storage.lock import IndexLock
 from searcher.search import search
 from searcher.session import TurnIndex
 from tests.conftest import CORPUS, ROOT, SEED_NAME, write_transcript
 
 HOLD_LOCK = (
-    "import sys, time; from pathlib import Path; from indexer.lock import IndexLock; "
+    "import sys, time; from pathlib import Path; from indexer.storage.lock import IndexLock; "
     "lock = IndexLock(Path(sys.argv[1])); lock.__enter__(); print('locked', flush=True); "
     "time.sleep(float(sys.argv[2]))"
 )
 
 
 def cli(*args) -> list[str]:
-    return [sys.executable, "-m", "searcher.cli", *map(str, args)]
+    return [sys.executable, "-m", "searcher.app.cli", *map(str, args)]
 
 
 def hold_lock(index, seconds) -> subprocess.Popen:
@@ -101,9 +103,10 @@ def test_a_lock_left_by_a_killed_writer_is_cleared(corpus, tmp_path):
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     assert (index / "LOCK").read_text().strip() == str(holder.pid)
-    # wait=0: a lock still held would raise IndexLockedError at once (no clock involved).
-    report = index_corpus(corpus, index, wait=0)
-    assert report.added == 13
+    # timeout=0: a lock still held would raise IndexLockedError at once (no clock involved).
+    with IndexLock(index, timeout=0) as lock:
+        assert (index / "LOCK").read_text().strip() == str(os.getpid())
+        assert lock.path == index / "LOCK"
 
 
 def test_a_second_writer_waits_then_fails_clearly(corpus, tmp_path):

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import QueryTooCostlyError, SearchCancelledError, UsageError
-from searcher.cli import app
+from searcher.app.cli import app
+from searcher.app.web import create_app
 from searcher.query import MAX_EXPANSIONS, Filters
 from searcher.search import search
-from searcher.web import create_app
 
 PIECES = [
     *"ab robtsindu*?~\"()[]{}:-^+!/\\'é\x00",
@@ -158,3 +158,12 @@ def test_a_cancelled_search_stops(turns):
         search(turns, "robots", cancel=cancel)
     assert caught.value.message == "The search for 'robots' was cancelled."
     assert search(turns, "robots", cancel=threading.Event()).total > 0
+
+
+def test_a_search_leaves_no_budget_behind(turns):
+    """The deadline belongs to one search: later use of the searcher is not bound by it."""
+    search(turns, "robots")
+    assert turns.searcher.budget is None
+    with pytest.raises(QueryTooCostlyError):
+        search(turns, " ".join(f"*{c}*" for c in "aeiou"), seconds=0)
+    assert turns.searcher.budget is None

@@ -18,21 +18,21 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from indexer import writer as writer_module
-from indexer.build import index_corpus
+from indexer.building.build import index_corpus
 from indexer.errors import UsageError
-from indexer.store import live_generation, open_index
+from indexer.storage.store import live_generation, open_index
+from indexer.whoosh_ext import writer as writer_module
 from searcher import snippets
+from searcher.app.cli import app
+from searcher.app.web import create_app
 from searcher.browse import index_stats, list_speakers
-from searcher.cli import app
 from searcher.query import Filters
 from searcher.search import search
 from searcher.session import TurnIndex
-from searcher.web import create_app
 from tests.conftest import CORPUS, ROOT, SEED_NAME, shared, write_transcript
 
 HEADER = "A test meeting\nMarch 3, 2021, Moscow\n\n"
-CLI = [sys.executable, "-m", "searcher.cli"]
+CLI = [sys.executable, "-m", "searcher.app.cli"]
 
 
 @pytest.fixture
@@ -190,7 +190,11 @@ def test_huge_paragraphs_index_and_search_in_bounded_work(tmp_path, runner):
     analyzed = []
     real = snippets.term_spans
     patch = pytest.MonkeyPatch()
-    patch.setattr(snippets, "term_spans", lambda text: analyzed.append(len(text)) or real(text))
+    patch.setattr(
+        snippets,
+        "term_spans",
+        lambda text, analyzer=None: analyzed.append(len(text)) or real(text, analyzer),
+    )
     try:
         with TurnIndex(tmp_path / "index") as turns:
             result = search(turns, "robots", limit=1000)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from indexer.reading import find_transcripts, read_transcript
+from indexer.parsing.reading import find_transcripts, read_transcript
 from tests.conftest import CORPUS, SEED_ID, shared
 
 SEED_SPEAKERS = {

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from indexer.parser import parse_transcript
+from indexer.parsing.parser import parse_transcript
 
 
 def test_seed_header_skips_page_chrome(seed_text):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer.labels import Label, parse_label
-from indexer.parser import parse_transcript
+from indexer.parsing.labels import Label, parse_label
+from indexer.parsing.parser import parse_transcript
 from tests.conftest import SEED_ID
 
 

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import TranscriptError
-from indexer.parser import parse_transcript
-from indexer.reading import decode
+from indexer.parsing.parser import parse_transcript
+from indexer.parsing.reading import decode
 
 LINES = st.lists(
     st.one_of(

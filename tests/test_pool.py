@@ -1,13 +1,17 @@
 """The term pool hands Whoosh the same postings, in the same order, as Whoosh's own pool."""
 
+from pathlib import Path
+
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.documents import turn_documents
-from indexer.parser import parse_transcript
-from indexer.pool import TermPool
+from indexer import whoosh_ext
+from indexer.parsing.parser import parse_transcript
 from indexer.schema import make_schema
-from indexer.writer import segment_writer
+from indexer.storage.documents import turn_documents
+from indexer.whoosh_ext.pool import TermPool
+from indexer.whoosh_ext.writer import segment_writer
+from tests.stock import in_stock_whoosh
 
 
 def _postings(seed_text):
@@ -37,29 +41,46 @@ def test_pool_sorts_postings_with_and_without_runs_on_disk(seed_text, tmp_path):
 
 
 def test_an_index_written_through_it_reads_like_whoosh_own(seed_text, tmp_path):
+    """Ours is written here (the extension applied); Whoosh's own index is written, and both
+    are read, by unpatched Whoosh in another process."""
+    whoosh_ext.apply()
     docs = turn_documents(parse_transcript(seed_text, "seed"))
-    readers = []
-    for name, make in (
-        ("ours", lambda ix: segment_writer(ix, 1)),
-        ("theirs", lambda ix: ix.writer()),
-    ):
-        folder = tmp_path / name
-        folder.mkdir()
-        ix = whoosh_index.create_in(str(folder), make_schema())
-        writer = make(ix)
-        for doc in docs * 40:  # terms of several blocks
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    ix = whoosh_index.create_in(str(ours), make_schema())
+    writer = segment_writer(ix, 1)
+    for doc in docs * 40:  # terms of several blocks
+        writer.add_document(**doc)
+    writer.commit()
+    mine, whoosh = in_stock_whoosh(
+        "tests.test_pool.write_theirs_and_read_both", str(tmp_path / "theirs"), str(ours), docs
+    )
+    assert mine["terms"] == whoosh["terms"] and whoosh["terms"]
+    for key in ("raw", "blocks", "stats"):
+        assert mine[key] == whoosh[key], key
+
+
+def write_theirs_and_read_both(theirs: str, ours: str, docs: list[dict]) -> list[dict]:
+    """(In unpatched Whoosh) write the documents with Whoosh's own writer, then read both."""
+    Path(theirs).mkdir()
+    ix = whoosh_index.create_in(theirs, make_schema())
+    with ix.writer() as writer:
+        for doc in docs * 40:
             writer.add_document(**doc)
-        writer.commit()
-        readers.append(ix.reader())
-    ours, theirs = readers
-    terms = list(theirs.all_terms())
-    assert list(ours.all_terms()) == terms
-    for fieldname, btext in terms:
-        assert _raw(ours.postings(fieldname, btext)) == _raw(theirs.postings(fieldname, btext))
-        assert _blocks(ours, fieldname, btext) == _blocks(theirs, fieldname, btext)
-        mine, whoosh = ours.term_info(fieldname, btext), theirs.term_info(fieldname, btext)
+    found = []
+    for folder in (ours, theirs):
+        reader = whoosh_index.open_dir(folder).reader()
+        terms = list(reader.all_terms())
         stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id")
-        assert [getattr(mine, s)() for s in stats] == [getattr(whoosh, s)() for s in stats]
+        found.append(
+            {
+                "terms": terms,
+                "raw": [_raw(reader.postings(f, b)) for f, b in terms],
+                "blocks": [_blocks(reader, f, b) for f, b in terms],
+                "stats": [[getattr(reader.term_info(f, b), s)() for s in stats] for f, b in terms],
+            }
+        )
+    return found
 
 
 def _raw(matcher):

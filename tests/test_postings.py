@@ -3,8 +3,8 @@
 from whoosh.formats import Characters, Frequency, Positions
 
 from indexer.analysis import name_analyzer, text_analyzer
-from indexer.postings import TurnCharacters, TurnFrequency, TurnPositions
 from indexer.schema import make_schema
+from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 TEXTS = [
     "The President: in 2021 the Ministry of Defence’s budget (the “defence order”) grew.",

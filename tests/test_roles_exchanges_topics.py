@@ -5,12 +5,12 @@ import shutil
 
 import pytest
 
-from indexer import ingest
-from indexer.build import index_corpus
+from indexer.annotation.exchanges import group_exchanges
+from indexer.building import ingest
+from indexer.building.build import index_corpus
 from indexer.errors import UsageError
-from indexer.exchanges import group_exchanges
-from indexer.reading import read_transcript
-from searcher.cli import app
+from indexer.parsing.reading import read_transcript
+from searcher.app.cli import app
 from searcher.query import Filters
 from searcher.search import search
 from searcher.session import TurnIndex
@@ -92,7 +92,7 @@ def test_debate_moderator_questions_open_exchanges(tmp_path):
         "Bob Smith: " + "Doctors everywhere. " * 30 + "\n"
         "Carl Jones: Thank you.\n"
     )
-    from indexer.parser import parse_transcript
+    from indexer.parsing.parser import parse_transcript
 
     t = parse_transcript(text, "debate")
     assert [(e.first, e.last) for e in group_exchanges(t.turns)] == [(1, 3), (4, 6)]

@@ -13,10 +13,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from indexer.build import index_corpus
+from indexer.building.build import index_corpus
 from indexer.errors import SearchCancelledError
-from searcher.cli import app
-from searcher.web import SECURITY_HEADERS, create_app
+from searcher import Index
+from searcher.app.cli import app
+from searcher.app.web import SECURITY_HEADERS, create_app
 from tests.conftest import SEED_ID as SEED
 
 LOCAL = "http://127.0.0.1"
@@ -98,9 +99,7 @@ def test_a_normal_query_is_answered_while_an_expensive_one_runs(live, monkeypatc
     sent later is answered. The expensive search is held until the normal one has its answer;
     a server that ran searches one at a time would answer the expensive one first (after the
     hold's liveness bound), and the order would be wrong."""
-    import searcher.web
-
-    real_search = searcher.web.search
+    real_search = Index.search
     expensive = " ".join(f"*{c}*" for c in "aeiourstln")
     started, normal_done = threading.Event(), threading.Event()
 
@@ -110,7 +109,7 @@ def test_a_normal_query_is_answered_while_an_expensive_one_runs(live, monkeypatc
             normal_done.wait(timeout=60)  # a liveness bound, not a speed target
         return real_search(index, query, *args, **kwargs)
 
-    monkeypatch.setattr(searcher.web, "search", held_search)
+    monkeypatch.setattr(Index, "search", held_search)
     finished: list[str] = []
 
     def get(name: str, query: str) -> None:
@@ -203,9 +202,7 @@ def test_a_quoted_speaker_is_exact_and_an_empty_one_an_error(client):
 def test_a_search_stops_when_its_client_goes_away(live, monkeypatch):
     """The search is held until it sees the cancel signal the server gives it when the
     connection closes; the real search then stops at its next check."""
-    import searcher.web
-
-    real_search = searcher.web.search
+    real_search = Index.search
     started, saw_cancel = threading.Event(), threading.Event()
     outcome: list[str] = []
 
@@ -219,7 +216,7 @@ def test_a_search_stops_when_its_client_goes_away(live, monkeypatch):
             outcome.append(exc.message)
             raise
 
-    monkeypatch.setattr(searcher.web, "search", held_search)
+    monkeypatch.setattr(Index, "search", held_search)
     port = int(live.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port)) as connection:
         connection.sendall(b"GET /api/search?q=robots HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")

@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 
-from indexer import ingest
-from indexer.build import index_corpus
+from indexer.building import ingest
+from indexer.building.build import index_corpus
 from indexer.schema import FORMAT_VERSION
-from indexer.store import META, live_generation
-from searcher.cli import app
+from indexer.storage.store import META, live_generation
+from searcher.app.cli import app
 from searcher.search import search
 from searcher.session import TurnIndex
 from tests.conftest import CORPUS, write_transcript

@@ -6,9 +6,9 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.build import index_corpus
-from searcher.cli import app as cli
-from searcher.web import create_app
+from indexer.building.build import index_corpus
+from searcher.app.cli import app as cli
+from searcher.app.web import create_app
 from tests.conftest import CORPUS, SEED_ID, SEED_NAME, write_transcript
 
 S = SEED_ID

@@ -59,7 +59,7 @@ def test_files_in_a_compound_segment_are_read_from_the_map_not_copied():
 
     from whoosh.filedb.structfile import BufferFile
 
-    from indexer.whoosh_fixes import apply
+    from indexer.whoosh_ext.fixes import apply
 
     apply()
     data = b"line one\nline two\n" + pickle_module.dumps({"a": [1, 2, 3]}) + b"tail"

@@ -1,0 +1,56 @@
+"""One step of every build: read a transcript file, annotate it, write its turns."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.annotation.annotate import annotate
+from indexer.annotation.speakers_file import SpeakerBook
+from indexer.annotation.topics import Taxonomy
+from indexer.building.report import Failure, IndexReport, Notice
+from indexer.errors import RemarksError
+from indexer.parsing.reading import ReadResult, SourceFile, load_transcript, read_bytes
+from indexer.storage.documents import turn_documents
+from indexer.storage.sources import SourceRecord
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """The corpus settings that annotate turns: the topic taxonomy and the speakers file."""
+
+    taxonomy: Taxonomy
+    speakers: SpeakerBook
+
+
+def load_source(
+    corpus: Path, source: SourceFile, report: IndexReport, known: SourceRecord | None = None
+) -> ReadResult | None:
+    """Read and parse a transcript file; on failure record it in `report` and return None."""
+    if source.skip:
+        if source.skip_warns:
+            report.warnings.append(Notice(source.rel, source.skip))
+        else:
+            report.failed.append(Failure(source.rel, source.skip))
+        return None
+    try:
+        loaded = load_transcript(source.path, corpus, read_bytes(source.path))
+    except RemarksError as exc:
+        kept = " (the indexed version is kept)" if known else ""
+        report.failed.append(Failure(source.rel, exc.message + kept))
+        return None
+    report.warnings.extend(Notice(source.rel, w) for w in loaded.warnings)
+    return loaded
+
+
+def write_transcript(
+    writer, source: SourceFile, loaded: ReadResult, annotations: Annotations
+) -> int:
+    """Add the turns of a loaded transcript to a Whoosh writer; return how many."""
+    transcript = loaded.transcript
+    record = SourceRecord(
+        source.rel, transcript.id, source.size, source.mtime_ns, loaded.sha256, transcript.topics
+    )
+    annotated = annotate(transcript, annotations.taxonomy, annotations.speakers)
+    docs = turn_documents(annotated, record)
+    for doc in docs:
+        writer.add_document(**doc)
+    return len(docs)

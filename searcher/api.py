@@ -1,0 +1,127 @@
+"""The library API of remarks: what the command line and the web app call, and what scripts
+use. These names are stable.
+
+    from pathlib import Path
+    import searcher
+
+    searcher.index_corpus(Path("corpus"), Path("index"))
+    with searcher.open_index(Path("index")) as index:
+        result = index.search("pension abroad", searcher.Filters(speaker="putin"), limit=5)
+        for hit in result.hits:
+            print(hit.turn_id, hit.speaker, hit.date, hit.snippet)
+        print(index.show(result.hits[0].turn_id, context=1).turn.text)
+"""
+
+import threading
+from pathlib import Path
+
+from searcher.browse import (
+    IndexStats,
+    SpeakerSummary,
+    TurnInContext,
+    answer_to,
+    get_turn,
+    index_stats,
+    list_speakers,
+    show_turn,
+    transcript_turns,
+)
+from searcher.hits import TurnRecord
+from searcher.query import SEARCH_SECONDS, Filters
+from searcher.ranking import DEFAULT, RankingConfig
+from searcher.search import SearchResult, search
+from searcher.session import TurnIndex
+from searcher.topics import TopicSummary, list_topics
+
+
+class Index:
+    """An index opened for reading. It follows rebuilds and syncs of the index by itself.
+
+    Not for several threads at once (Whoosh's searchers are not thread-safe): open one per
+    thread, as `remarks serve` does.
+    """
+
+    def __init__(self, index_dir: Path, ranking: RankingConfig = DEFAULT) -> None:
+        self.turns = TurnIndex(Path(index_dir), ranking)
+        self._just_opened = True
+
+    def _current(self) -> TurnIndex:
+        """The open index, caught up with a rebuild or sync since it was last used."""
+        if self._just_opened:
+            self._just_opened = False
+        else:
+            self.turns.refresh()
+        return self.turns
+
+    @property
+    def path(self) -> Path:
+        return self.turns.index_dir
+
+    def search(
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        facets: bool = False,
+        snippets: bool = True,
+        seconds: float = SEARCH_SECONDS,
+        cancel: threading.Event | None = None,
+    ) -> SearchResult:
+        """One page of the turns matching `query` and `filters`, best first (see
+        `searcher.search.search`)."""
+        return search(
+            self._current(),
+            query,
+            filters,
+            limit=limit,
+            page=page,
+            facets=facets,
+            snippets=snippets,
+            seconds=seconds,
+            cancel=cancel,
+        )
+
+    def turn(self, turn_id: str) -> TurnRecord:
+        """One turn by its id (`UnknownTurnError` if there is none)."""
+        return get_turn(self._current(), turn_id)
+
+    def show(self, turn_id: str, context: int = 0, exchange: bool = False) -> TurnInContext:
+        """A turn with `context` turns on each side, or with its whole exchange."""
+        return show_turn(self._current(), turn_id, context, exchange)
+
+    def answer_to(self, turn: TurnRecord) -> TurnRecord | None:
+        """The reply to a turn: the next turn of its exchange by someone else, if any."""
+        return answer_to(self.turns, turn)
+
+    def transcript(self, transcript_id: str) -> list[TurnRecord]:
+        """Every turn of one transcript, in order (empty if there is no such transcript)."""
+        return transcript_turns(self._current(), transcript_id)
+
+    def speakers(self) -> list[SpeakerSummary]:
+        """Every speaker: roles, turns, transcripts; most turns first."""
+        return list_speakers(self._current())
+
+    def topics(self) -> list[TopicSummary]:
+        """Every topic: turns and most frequent speakers."""
+        return list_topics(self._current())
+
+    def stats(self) -> IndexStats:
+        """How many transcripts, turns and speakers, the date range and the size on disk."""
+        return index_stats(self._current())
+
+    def close(self) -> None:
+        self.turns.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_index(index_dir: Path, ranking: RankingConfig = DEFAULT) -> Index:
+    """Open the index at `index_dir` for reading (`IndexMissingError`, `IndexDamagedError`
+    or `IndexUnreadableError`, each with a hint, when it cannot be)."""
+    return Index(index_dir, ranking)

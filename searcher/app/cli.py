@@ -1,0 +1,505 @@
+"""The `remarks` command line: a thin layer that parses options, calls the library, renders."""
+
+import functools
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from indexer import READ_ERRORS, diagnose, live_generation
+from searcher import (
+    Filters,
+    RemarksError,
+    SearchResult,
+    TurnRecord,
+    UsageError,
+    check_index,
+    open_index,
+)
+
+if TYPE_CHECKING:
+    from indexer import IndexReport
+
+# The indexer (and Whoosh's writing code) is imported only by the commands that write, so a
+# search starts fast.
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class App(typer.Typer):
+    """A Typer app whose commands share one error boundary for the library's errors."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(fn):
+            @functools.wraps(fn)
+            def wrapper(*a, **k):
+                try:
+                    return fn(*a, **k)
+                except RemarksError as exc:
+                    _fail(exc)
+                except READ_ERRORS:
+                    # A damaged file that slipped past the checks made on opening: say so.
+                    # Anything else is a bug and keeps its traceback.
+                    damage = diagnose(k["index"]) if isinstance(k.get("index"), Path) else None
+                    if damage is None:
+                        raise
+                    _fail(damage)
+
+            return register(wrapper)
+
+        return decorator
+
+
+app = App(
+    name="remarks",
+    help="Search transcripts of meetings, press conferences and debates: who said what, when.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexOption = Annotated[
+    Path, typer.Option("--index", envvar="REMARKS_INDEX", help="Index folder.", show_envvar=True)
+]
+CorpusOption = Annotated[
+    Path,
+    typer.Option("--corpus", envvar="REMARKS_CORPUS", help="Transcripts folder.", show_envvar=True),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="Output as readable text or as JSON.")
+]
+QUERY_HELP = 'Words, "phrases", OR, AND, NOT, prefix*, fuzzy~, field:value.'
+SPEAKER_HELP = 'Only turns by this speaker: words of the name, or "Full Name" in quotes (exact).'
+ROLE_HELP = 'Only roles with these words, or "a role" in quotes (exact).'
+TRANSCRIPT_HELP = 'Only transcripts whose id holds this, or "an id" in quotes (exact).'
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+
+
+def _fail(exc: RemarksError) -> None:
+    err = sys.stderr
+    err.write(f"Error: {exc.message}\n")
+    if exc.hint:
+        err.write(f"Hint: {exc.hint}\n")
+    raise typer.Exit(1)
+
+
+def _stdout() -> Console:
+    console = Console(highlight=False)
+    # Let the terminal wrap long lines; in a pipe or file, never break a line.
+    console.soft_wrap = True
+    return console
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _build(
+    corpus: Path,
+    index: Path,
+    quiet: bool,
+    rebuild: bool = False,
+    wait: float = 30.0,
+    workers: int | None = None,
+    optimize: bool = False,
+):
+    from indexer import index_corpus
+
+    build = functools.partial(
+        index_corpus, rebuild=rebuild, wait=wait, workers=workers, optimize=optimize
+    )
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        return build(corpus, index)
+    from rich.progress import (  # only for a build: it costs a search start-up time
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("Indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} files/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("index", total=None, rate="–")
+
+        def on_progress(done: int, total: int, path: Path) -> None:
+            elapsed = progress.tasks[0].elapsed or 0
+            rate = f"{done / elapsed:.0f}" if elapsed > 0 else "–"
+            progress.update(task, completed=done, total=total, rate=rate)
+
+        return build(corpus, index, on_progress=on_progress)
+
+
+def _report_problems(report: "IndexReport") -> None:
+    for notice in report.warnings:
+        sys.stderr.write(f"Warning: {notice.path}: {notice.warning}.\n")
+    for failure in report.failed:
+        sys.stderr.write(f"Failed: {failure.path}: {failure.error}\n")
+    if report.failed:
+        sys.stderr.write(
+            f"{len(report.failed)} file(s) could not be indexed; the others were. "
+            "Fix or remove them and run `remarks index` again.\n"
+        )
+
+
+def _render_report(report: "IndexReport", output: OutputFormat, quiet: bool) -> None:
+    if output is OutputFormat.json:
+        _print_json(report.to_json())
+    elif not quiet:
+        console = _stdout()
+        if report.rebuilt:
+            console.print(f"Built the index from scratch ({report.reason}).")
+        if report.retagged is not None:
+            console.print(f"Topics changed: re-tagged {_count(report.retagged, 'turn')}.")
+        if report.optimized:
+            console.print("Merged the index into one segment.")
+        console.print(
+            f"Added {report.added}, updated {report.updated}, removed {report.removed}, "
+            f"unchanged {report.unchanged}, failed {len(report.failed)} "
+            f"in {report.seconds:.1f} s. The index holds "
+            f"{_count(report.transcripts, 'transcript')}, {_count(report.turns, 'turn')}."
+        )
+    _report_problems(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+WaitOption = Annotated[float, typer.Option(help="Seconds to wait for another writer to finish.")]
+
+
+@app.command("index")
+def index_command(
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the index from scratch.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes for a full build (default: one per core for a large corpus).",
+        ),
+    ] = None,
+    optimize: Annotated[
+        bool, typer.Option(help="Merge the index into one segment (smaller, faster).")
+    ] = False,
+    wait: WaitOption = 30.0,
+    output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Bring the index in step with the corpus: add new, replace changed, drop deleted files.
+
+    A damaged index, or one built by another version of remarks, is rebuilt from scratch.
+    """
+    quiet_build = quiet or output is OutputFormat.json
+    report = _build(corpus, index, quiet_build, rebuild, wait, workers, optimize)
+    _render_report(report, output, quiet)
+
+
+@app.command("add")
+def add_command(
+    files: Annotated[list[Path], typer.Argument(help="Transcript files (.txt) to add.")],
+    force: Annotated[bool, typer.Option(help="Replace a different file of the same name.")] = False,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    wait: WaitOption = 30.0,
+    output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Copy transcripts into the corpus folder and index them."""
+    from indexer import add_transcripts
+
+    added = add_transcripts(files, corpus, force=force)
+    if output is OutputFormat.text and not quiet:
+        for item in added:
+            _stdout().print(f"{item.source} → {item.target} ({item.status})")
+    report = _build(corpus, index, quiet or output is OutputFormat.json, wait=wait)
+    _render_report(report, output, quiet)
+
+
+@app.command("search", context_settings={"ignore_unknown_options": True})
+def search_command(
+    query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
+    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
+    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
+    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
+    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
+    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    limit: Annotated[int, typer.Option(help="Hits per page (1 to 1000).")] = 10,
+    page: Annotated[int, typer.Option(help="Page of hits to show.")] = 1,
+    facets: Annotated[
+        bool, typer.Option(help="Count the matching turns by speaker, role, topic and year.")
+    ] = False,
+    context: Annotated[
+        bool, typer.Option(help="Show the reply under each hit that is a question or remark.")
+    ] = False,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Search the speaker turns, best match first.
+
+    With --topic and no query, lists the turns about the topic, most strongly about it first.
+    Builds the index first if there is none yet.
+    """
+    if query.startswith("--"):
+        raise UsageError(
+            f"No such option: {query.split('=')[0]}.",
+            "See `remarks search --help`; to search for words starting with --, write "
+            "`remarks search -- QUERY`.",
+        )
+    filters = Filters(speaker, role, topic, transcript, since, until)
+    if live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=output is OutputFormat.json))
+    with open_index(index) as opened:
+        result = opened.search(query, filters, limit=limit, page=page, facets=facets)
+        replies = {h.turn_id: opened.answer_to(h) for h in result.hits} if context else {}
+    if output is OutputFormat.json:
+        _print_json(result.to_json())
+    else:
+        _render_result(result, filters, replies)
+
+
+@app.command("show")
+def show_command(
+    turn_id: Annotated[str, typer.Argument(help="A turn id from the search results.")],
+    context: Annotated[int, typer.Option(help="Turns to show on each side.")] = 0,
+    exchange: Annotated[
+        bool, typer.Option(help="Show the whole question–answer exchange of the turn.")
+    ] = False,
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show one turn, with the turns around it or its whole exchange."""
+    with open_index(index) as opened:
+        shown = opened.show(turn_id, context, exchange)
+    if output is OutputFormat.json:
+        _print_json(shown.to_json())
+        return
+    console = _stdout()
+    turn = shown.turn
+    console.print(Text(turn.title, style="bold"))
+    console.print(Text(_when_where(turn), style="dim"))
+    for record in [*shown.before, turn, *shown.after]:
+        console.print()
+        marker = "▶ " if record is turn else "  "
+        header = Text(f"{marker}[{record.seq}] ")
+        header.append(record.speaker, style="bold")
+        if record.role:
+            header.append(f" ({record.role})")
+        console.print(header)
+        for paragraph in record.text.split("\n"):
+            console.print(Text("    " + paragraph, style="" if record is turn else "dim"))
+
+
+@app.command("speakers")
+def speakers_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """List the speakers, with their roles and how many turns and transcripts they have."""
+    with open_index(index) as opened:
+        speakers = opened.speakers()
+    if output is OutputFormat.json:
+        _print_json([s.to_json() for s in speakers])
+        return
+    table = Table("Speaker", "Roles", "Turns", "Transcripts", box=None, pad_edge=False)
+    for s in speakers:
+        table.add_row(s.name, "; ".join(s.roles), str(s.turns), str(s.transcripts))
+    _stdout().print(table)
+
+
+@app.command("topics")
+def topics_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """List the topics, with how many turns each has and who speaks most about it."""
+    with open_index(index) as opened:
+        topics = opened.topics()
+    if output is OutputFormat.json:
+        _print_json([t.to_json() for t in topics])
+        return
+    table = Table("Topic", "Turns", "Most frequent speakers", box=None, pad_edge=False)
+    for t in topics:
+        speakers = ", ".join(f"{name} ({n})" for name, n in t.speaker_turns.items())
+        table.add_row(t.name, str(t.turns), speakers)
+    _stdout().print(table)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (local only by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Also answer requests for this host name (repeatable)."),
+    ] = None,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+) -> None:
+    """Serve a search page and a JSON API at http://HOST:PORT (read-only).
+
+    Only requests for a loopback name, the address served on, or an --allow-host name are
+    answered (protection against DNS rebinding).
+    """
+    import uvicorn
+
+    from searcher.app.web import create_app
+
+    if live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=False))
+    open_index(index).close()  # fail here, with a clear message, if the index cannot be read
+    sys.stderr.write(f"Serving {index} at http://{host}:{port}/ (Ctrl+C to stop)\n")
+    hosts = tuple(allow_host or ())
+    if host not in ("0.0.0.0", "::"):
+        hosts += (host,)
+    uvicorn.run(create_app(index, hosts), host=host, port=port, log_level="warning")
+
+
+@app.command("check")
+def check_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Verify every file of the index against its recorded checksum and read every turn."""
+    checked = check_index(index)
+    if output is OutputFormat.json:
+        _print_json(checked.to_json())
+    elif not checked.problems:
+        _stdout().print(
+            f"The index at {index} is sound: {_count(checked.files, 'file')} "
+            f"({checked.bytes / 1e6:.1f} MB) verified, {_count(checked.turns, 'turn')} read."
+        )
+    for name, problem in checked.problems:
+        sys.stderr.write(f"Damaged: {name}: {problem}.\n")
+    if checked.problems:
+        from searcher import IndexDamagedError
+
+        _fail(IndexDamagedError(index, *checked.problems[0]))
+
+
+@app.command("stats")
+def stats_command(
+    index: IndexOption = Path("index"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show how many transcripts, turns and speakers the index holds, and its date range."""
+    with open_index(index) as opened:
+        stats = opened.stats()
+    if output is OutputFormat.json:
+        _print_json(stats.to_json())
+        return
+    console = _stdout()
+    console.print(f"Transcripts: {stats.transcripts:,}")
+    console.print(f"Turns:       {stats.turns:,}")
+    console.print(f"Speakers:    {stats.speakers:,}")
+    console.print(f"Dates:       {stats.first_date or '–'} to {stats.last_date or '–'}")
+    console.print(f"Index size:  {stats.index_bytes / 1e6:.1f} MB")
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 turn`, `2 turns`, `1,204 turns`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _when_where(record: TurnRecord) -> str:
+    return ", ".join(x for x in (record.date, record.place) if x) or "undated"
+
+
+def _emphasised(record: TurnRecord, plain: bool) -> Text:
+    text = Text(record.snippet)
+    if plain:
+        # No terminal styles (output to a file or pipe): mark matches with asterisks.
+        out, last = Text(), 0
+        for start, end in record.highlights:
+            out.append(record.snippet[last:start])
+            out.append(f"*{record.snippet[start:end]}*")
+            last = end
+        out.append(record.snippet[last:])
+        return out
+    for start, end in record.highlights:
+        text.stylize("bold yellow", start, end)
+    return text
+
+
+def _render_result(
+    result: SearchResult, filters: Filters, replies: dict[str, TurnRecord | None]
+) -> None:
+    console = _stdout()
+    plain = not console.is_terminal or console.no_color
+    for note in result.notes:
+        sys.stderr.write(f"Partial result: {note}.\n")
+    if result.total == 0:
+        console.print(f"No turns match {result.query!r}{_filter_note(filters)}.")
+        if result.suggestion:
+            console.print(f"Did you mean: {result.suggestion}")
+        return
+    first = (result.page - 1) * result.limit + 1
+    last = first + len(result.hits) - 1
+    noun = "turn matches" if result.total == 1 else "turns match"
+    shown = f"showing {first}–{last}" if result.hits else f"page {result.page} is past the end"
+    query = f" {result.query!r}" if result.query else ""
+    console.print(f"{result.total:,} {noun}{query}{_filter_note(filters)} ({shown}).")
+    if result.suggestion:
+        console.print(f"Did you mean: {result.suggestion}")
+    for hit in result.hits:
+        console.print()
+        line = Text(f"{hit.rank:>3}. ")
+        line.append(hit.speaker, style="bold")
+        if hit.role:
+            line.append(f" — {hit.role}")
+        console.print(line)
+        console.print(Text(f"     {hit.title} · {_when_where(hit)} · {hit.turn_id}", style="dim"))
+        snippet = Text("     ")
+        snippet.append_text(_emphasised(hit, plain))
+        console.print(snippet)
+        reply = replies.get(hit.turn_id)
+        if reply is not None:
+            line = Text("     ↳ ")
+            line.append(reply.speaker, style="bold")
+            line.append(f" [{reply.turn_id}]: {_shorten(reply.text)}")
+            console.print(line)
+    if result.facets:
+        console.print()
+        for name, counts in result.facets.items():
+            shown = ", ".join(f"{key} ({n})" for key, n in list(counts.items())[:8])
+            console.print(f"{name.capitalize()}: {shown or '–'}")
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _filter_note(filters: Filters) -> str:
+    parts = [f"{name} {value!r}" for name, value in vars(filters).items() if value]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def main() -> None:
+    """Run the `remarks` command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

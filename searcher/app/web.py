@@ -1,0 +1,356 @@
+"""`remarks serve`: a local search page and a JSON API over the same library as the CLI.
+
+Read-only: every request searches the live index (picking up a rebuild or sync without a
+restart); nothing a request sends can change the index or reach a file outside it, because ids
+are only ever looked up as terms in the index.
+"""
+
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer import READ_ERRORS, diagnose
+from indexer.errors import (
+    IndexMissingError,
+    IndexUnreadableError,
+    RemarksError,
+    UnknownTranscriptError,
+    UnknownTurnError,
+    UsageError,
+)
+from indexer.ids import make_turn_id
+from searcher import Filters, Index, TurnRecord, open_index
+from searcher.query import MAX_QUERY_CHARS
+
+MAX_PAGE_SIZE = 100
+DISCONNECT_POLL_SECONDS = 0.1  # how often a running search asks whether its client left
+MAX_PAGE = 1000
+TEMPLATES = Path(__file__).parent / "templates"
+SYNTAX_HINT = (
+    'Words find turns with any of them, best first · "exact phrase" · robots AND Korea · '
+    "chessboxing NOT boxing · robot* · chesboxing~ · speaker:putin"
+)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsGet":
+    """Return the web app serving the index at `index_dir`.
+
+    Only requests naming a loopback host or one of `allowed_hosts` in their Host header are
+    answered (a page on another site cannot reach a private corpus by DNS rebinding).
+    Searches run in parallel, each worker thread with its own searcher of the index.
+    """
+    app = FastAPI(
+        title="remarks",
+        description="Search transcripts: who said what, when, in what role.",
+        version="1",
+        docs_url=None,  # Swagger UI loads scripts from other sites; /openapi.json stays
+        redoc_url=None,
+    )
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["marked"] = marked
+    per_thread = threading.local()
+    epoch = [0]  # bumped when the index turns out unreadable: every thread reopens it
+
+    def index() -> Index:
+        # Whoosh searchers are not thread-safe: each worker thread has its own.
+        opened = getattr(per_thread, "index", None)
+        if opened is None or getattr(per_thread, "epoch", -1) != epoch[0]:
+            if opened is not None:
+                opened.close()
+            per_thread.index, per_thread.epoch = open_index(index_dir), epoch[0]
+        return per_thread.index
+
+    hosts = {h.lower() for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+            for e in exc.errors()[:5]
+        )
+        return _error(
+            request,
+            422,
+            f"Some parameters are not valid ({problems[:300]}).",
+            "See /openapi.json for the parameters each address takes.",
+            templates,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return _error(
+                request, 404, "There is no such page.", "Start from the search page: /", templates
+            )
+        if exc.status_code == 405:
+            return _error(
+                request, 405, "This address only answers GET.", "Use GET (or HEAD).", templates
+            )
+        return _error(request, exc.status_code, str(exc.detail), "", templates)
+
+    async def run_search(request, q, speaker, role, topic, transcript, since, until, page, limit):
+        """Search in a worker thread; stop the search if the client goes away meanwhile."""
+        filters = Filters(
+            speaker or None,
+            role or None,
+            topic or None,
+            transcript or None,
+            since or None,
+            until or None,
+        )
+        cancel = threading.Event()
+
+        outcome: dict = {}
+
+        def work() -> None:
+            try:
+                outcome["result"] = index().search(
+                    q, filters, limit=limit, page=page, facets=True, cancel=cancel
+                )
+            except Exception as exc:  # raised below, outside the task group
+                outcome["error"] = exc
+
+        async def watch() -> None:
+            while not await request.is_disconnected():
+                await anyio.sleep(DISCONNECT_POLL_SECONDS)
+            cancel.set()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(watch)
+            await anyio.to_thread.run_sync(work)
+            tasks.cancel_scope.cancel()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    @app.exception_handler(RemarksError)
+    async def library_error(request: Request, exc: RemarksError):
+        status = 404 if isinstance(exc, UnknownTurnError | UnknownTranscriptError) else 400
+        if isinstance(exc, IndexUnreadableError | IndexMissingError):
+            status = 503
+            epoch[0] += 1  # every thread opens it afresh once it is rebuilt
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status)
+        context = {"message": exc.message, "hint": exc.hint}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def read_failure(request: Request, exc: Exception):
+        # A damaged file that slipped past the checks made on opening: say so (503). Anything
+        # else is a bug: a plain 500, with the traceback in the server's log.
+        damage = diagnose(index_dir) if isinstance(exc, READ_ERRORS) else None
+        if damage is None:
+            raise exc
+        return await library_error(request, damage)
+
+    @app.get("/api/search")
+    async def api_search(
+        request: Request,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        speaker: str | None = None,
+        role: str | None = None,
+        topic: str | None = None,
+        transcript: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        page: int = Query(1, ge=1, le=MAX_PAGE),
+        limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
+    ) -> dict:
+        """Search turns: the same parameters and JSON as `remarks search --format json`."""
+        result = await run_search(
+            request, q, speaker, role, topic, transcript, since, until, page, limit
+        )
+        return result.to_json()
+
+    @app.get("/api/turns/{turn_id:path}")
+    def api_turn(turn_id: str, context: int = Query(2, ge=0, le=20)) -> dict:
+        """One turn with `context` turns on each side and its exchange."""
+        return index().show(turn_id, context).to_json()
+
+    @app.get("/api/speakers")
+    def api_speakers() -> list[dict]:
+        """Every speaker: roles, turns, transcripts."""
+        return [s.to_json() for s in index().speakers()]
+
+    @app.get("/api/topics")
+    def api_topics() -> list[dict]:
+        """Every topic: turns and most frequent speakers."""
+        return [t.to_json() for t in index().topics()]
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page(
+        request: Request,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        speaker: str = "",
+        role: str = "",
+        topic: str = "",
+        transcript: str = "",
+        since: str = "",
+        until: str = "",
+        page: int = Query(1, ge=1, le=MAX_PAGE),
+        limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
+    ):
+        params = {
+            "q": q,
+            "speaker": speaker,
+            "role": role,
+            "topic": topic,
+            "transcript": transcript,
+            "since": since,
+            "until": until,
+        }
+        result, error = None, None
+        if any(params.values()):
+            try:
+                result = await run_search(
+                    request, q, speaker, role, topic, transcript, since, until, page, limit
+                )
+            except UsageError as exc:
+                error = exc
+        return templates.TemplateResponse(
+            request,
+            "search.html",
+            {
+                "params": params,
+                "result": result,
+                "error": error,
+                "hint": SYNTAX_HINT,
+                "url": lambda **changes: (
+                    "/?"
+                    + _query_string({**params, "limit": limit if limit != 10 else "", **changes})
+                ),
+                "pages": _pages(result, limit) if result else [],
+                "limit": limit,
+            },
+        )
+
+    @app.get("/t/{transcript_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def transcript_page(request: Request, transcript_id: str, turn: int | None = None):
+        turns = index().transcript(transcript_id)
+        if not turns:
+            raise UnknownTranscriptError(
+                f"There is no transcript {transcript_id!r} in the index.",
+                "Search for it, or check the address.",
+            )
+        focus = index().turn(make_turn_id(transcript_id, turn)) if turn else None
+        exchange = set(focus.exchange["turn_ids"]) if focus and focus.exchange else set()
+        return templates.TemplateResponse(
+            request,
+            "transcript.html",
+            {"turns": turns, "first": turns[0], "focus": focus, "exchange": exchange},
+        )
+
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(Guard, hosts=hosts, templates=templates)
+    return HeadAsGet(app)
+
+
+class Guard:
+    """Answer only requests naming an allowed host; put the security headers on every
+    response. (Plain ASGI: Starlette's BaseHTTPMiddleware hides a client's disconnect from
+    the routes, and a search must see it to stop.)"""
+
+    def __init__(self, app, hosts: set[str], templates) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.templates = templates
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for header, value in SECURITY_HEADERS.items():
+                    headers.setdefault(header, value)
+            await send(message)
+
+        request = Request(scope)
+        host = (request.headers.get("host") or "").lower()
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
+        if name in self.hosts:
+            return await self.app(scope, receive, with_headers)
+        refusal = _error(
+            request,
+            400,
+            f"This server does not answer for the host {name!r}.",
+            "Open it at http://127.0.0.1, or start it with `remarks serve --allow-host NAME`.",
+            self.templates,
+        )
+        await refusal(scope, receive, with_headers)
+
+
+class HeadAsGet:
+    """Answer HEAD as GET without the body (FastAPI's GET routes refuse HEAD)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b"", "more_body": False}
+                if getattr(headers_only, "done", False):
+                    return
+                headers_only.done = True  # type: ignore[attr-defined]
+            await send(message)
+
+        return await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def _error(request: Request, status: int, message: str, hint: str, templates):
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return JSONResponse({"error": message, "hint": hint}, status_code=status)
+    context = {"message": message, "hint": hint}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def marked(record: TurnRecord) -> Markup:
+    """Return the snippet as HTML: every piece escaped, the matched words in <mark>."""
+    out, last = [], 0
+    for start, end in record.highlights:
+        out.append(escape(record.snippet[last:start]))
+        out.append(Markup("<mark>") + escape(record.snippet[start:end]) + Markup("</mark>"))
+        last = end
+    out.append(escape(record.snippet[last:]))
+    return Markup("").join(out)
+
+
+def _query_string(params: dict) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in ("", None, 1) or k == "q"})
+
+
+def _pages(result, limit: int) -> list[int]:
+    last = min(MAX_PAGE, max(1, -(-result.total // limit)))
+    around = range(max(1, result.page - 3), min(last, result.page + 3) + 1)
+    return sorted({1, last, *around})
