@@ -82,7 +82,8 @@ def start(checkout: Path, index: Path, port: int) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
-        "searcher.app.cli",
+        # (older checkouts kept the command line in searcher/cli.py)
+        "searcher.app.cli" if (checkout / "searcher" / "app").is_dir() else "searcher.cli",
         "serve",
         "--port",
         str(port),
@@ -111,9 +112,13 @@ def time_each(port: int) -> list[dict]:
         started = time.monotonic()
         try:
             with urllib.request.urlopen(url, timeout=120) as answer:
-                status, body = answer.status, json.loads(answer.read())
+                status, raw = answer.status, answer.read()
         except urllib.error.HTTPError as refusal:
-            status, body = refusal.code, json.loads(refusal.read() or b"{}")
+            status, raw = refusal.code, refusal.read()
+        try:
+            body = json.loads(raw)
+        except ValueError:  # an older server's plain "Internal Server Error"
+            body = {"error": raw.decode(errors="replace")[:80]}
         took = round(1000 * (time.monotonic() - started), 1)
         rows.append(
             {
