@@ -13,6 +13,7 @@ use. These names are stable.
 """
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from searcher.browse import (
@@ -26,10 +27,11 @@ from searcher.browse import (
     show_turn,
     transcript_turns,
 )
+from searcher.facets import FACET_SIZE
 from searcher.hits import TurnRecord
 from searcher.query import SEARCH_SECONDS, Filters
 from searcher.ranking import DEFAULT, RankingConfig
-from searcher.search import SearchResult, search
+from searcher.search import GROUP_SIZE, SearchResult, iter_hits, search
 from searcher.session import TurnIndex
 from searcher.topics import TopicSummary, list_topics
 
@@ -68,9 +70,14 @@ class Index:
         snippets: bool = True,
         seconds: float = SEARCH_SECONDS,
         cancel: threading.Event | None = None,
+        sort: str = "relevance",
+        group: str | None = None,
+        group_size: int = GROUP_SIZE,
+        facet_limit: int = FACET_SIZE,
     ) -> SearchResult:
-        """One page of the turns matching `query` and `filters`, best first (see
-        `searcher.search.search`)."""
+        """One page of the turns matching `query` and `filters`: best first, or by date
+        (`sort`), or one entry per transcript (`group="transcript"`); see
+        `searcher.search.search`."""
         return search(
             self._current(),
             query,
@@ -81,7 +88,22 @@ class Index:
             snippets=snippets,
             seconds=seconds,
             cancel=cancel,
+            sort=sort,
+            group=group,
+            group_size=group_size,
+            facet_limit=facet_limit,
         )
+
+    def hits(
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        sort: str = "relevance",
+        snippets: bool = True,
+    ) -> Iterator[TurnRecord]:
+        """Every matching turn in order, one at a time (exports of any size)."""
+        return iter_hits(self._current(), query, filters, sort=sort, snippets=snippets)
 
     def turn(self, turn_id: str) -> TurnRecord:
         """One turn by its id (`UnknownTurnError` if there is none)."""

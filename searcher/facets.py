@@ -9,6 +9,14 @@ FACET_SIZE = 20
 
 def facet_counts(reader, docnums) -> dict[str, dict[str, int]]:
     """Count the given documents by speaker, role, topic and year (the biggest first)."""
+    return count_facets(reader, docnums)[0]
+
+
+def count_facets(
+    reader, docnums, limit: int = FACET_SIZE
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Count the given documents by speaker, role, topic and year: the `limit` biggest
+    speakers and roles (every topic and year), and how many values of each were left out."""
     speakers = reader.column_reader("speaker")
     roles = reader.column_reader("role")
     topics = reader.column_reader("topic_list")
@@ -30,12 +38,14 @@ def facet_counts(reader, docnums) -> dict[str, dict[str, int]]:
         when = dates[d]
         if when:
             counts["year"][str(when.year)] += 1
-    return {
-        "speaker": _biggest(counts["speaker"], FACET_SIZE),
-        "role": _biggest(counts["role"], FACET_SIZE),
+    kept = {
+        "speaker": _biggest(counts["speaker"], limit),
+        "role": _biggest(counts["role"], limit),
         "topic": _biggest(counts["topic"]),
         "year": dict(sorted(counts["year"].items())),
     }
+    more = {name: len(counts[name]) - len(kept[name]) for name in kept}
+    return kept, more
 
 
 def _biggest(counts: Counter, n: int | None = None) -> dict[str, int]:

@@ -4,6 +4,7 @@ import contextlib
 import dataclasses
 import math
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from whoosh import query as q
@@ -12,8 +13,16 @@ from whoosh import sorting
 from indexer.errors import UsageError
 from indexer.schema import PHRASE_FIELD
 from indexer.whoosh_ext.matches import matching_docs, rank
-from searcher.facets import facet_counts
+from searcher.facets import FACET_SIZE, count_facets
 from searcher.hits import TurnRecord, record_from_fields
+from searcher.ordering import (
+    CorpusOrder,
+    TurnGroup,
+    by_date,
+    by_relevance,
+    check_order,
+    group_by_transcript,
+)
 from searcher.query import (
     SEARCH_SECONDS,
     Filters,
@@ -30,6 +39,8 @@ from searcher.spelling import suggest
 from searcher.topics import resolve_topic, topic_query
 
 MAX_LIMIT = 1000
+GROUP_SIZE = 3  # turns shown per transcript when grouping
+EXPORT_SECONDS = 600.0  # an export reads every match: a longer budget than a search
 NEWEST_FIRST = sorting.MultiFacet(
     [
         sorting.FieldFacet("date", reverse=True),
@@ -51,6 +62,11 @@ class SearchResult:
     suggestion: str | None
     facets: dict[str, dict[str, int]] | None = None
     notes: tuple[str, ...] = ()  # why the result is partial (a cap on wildcards was hit)
+    sort: str = "relevance"
+    group: str | None = None
+    groups: list[TurnGroup] | None = None  # with `group`: this page's transcripts
+    total_groups: int | None = None
+    facets_more: dict[str, int] | None = None  # facet values left out, per facet
 
     @property
     def partial(self) -> bool:
@@ -70,6 +86,13 @@ class SearchResult:
             data["message"] = "; ".join(self.notes) + "."
         if self.facets is not None:
             data["facets"] = self.facets
+            data["facets_more"] = self.facets_more or {name: 0 for name in self.facets}
+        if self.sort != "relevance":
+            data["sort"] = self.sort
+        if self.groups is not None:
+            data["group"] = self.group
+            data["total_groups"] = self.total_groups
+            data["groups"] = [g.to_json() for g in self.groups]
         return data
 
 
@@ -83,25 +106,88 @@ def search(
     snippets: bool = True,
     seconds: float = SEARCH_SECONDS,
     cancel: threading.Event | None = None,
+    sort: str = "relevance",
+    group: str | None = None,
+    group_size: int = GROUP_SIZE,
+    facet_limit: int = FACET_SIZE,
 ) -> SearchResult:
     """Return one page of the turns that match `query` and `filters`, best first.
 
     With no query but a topic, the turns are ranked by how strongly they are about the topic
     (turns tagged with it first). With no query but other filters, every turn the filters
-    allow is returned, newest first. `facets` adds counts of all matching turns by speaker,
-    role, topic and year. `snippets=False` skips snippets (for evaluation runs). The search
+    allow is returned, newest first. `sort` "date" (oldest first) or "-date" (newest first)
+    orders every match by date instead, ties in corpus order. `group="transcript"` pages
+    over transcripts instead of turns: each with its best `group_size` turns and how many more
+    match there (`groups`, `total_groups`). `facets` adds counts of all matching turns by
+    speaker, role, topic and year (the `facet_limit` biggest values; `facets_more` says how
+    many were left out). `snippets=False` skips snippets (for evaluation runs). The search
     is bounded (see `QueryBudget`): wildcards, fuzzy words and ranges expand to at most
     `MAX_EXPANSIONS` words (the result then says it is partial), and a search running past
     `seconds` stops with `QueryTooCostlyError`. Setting `cancel` (from another thread) stops
     it with `SearchCancelledError`: the server does so when the client goes away.
     """
-    filters = filters or Filters()
-    if filters.topic:
-        filters = dataclasses.replace(filters, topic=resolve_topic(index, filters.topic))
+    check_order(sort, group)
     if limit < 1 or limit > MAX_LIMIT:
         raise UsageError(f"--limit {limit} is out of range.", f"Use 1 to {MAX_LIMIT}.")
     if page < 1:
         raise UsageError(f"--page {page} is out of range.", "Pages are numbered from 1.")
+    if group_size < 1 or group_size > MAX_LIMIT:
+        raise UsageError(f"--group-size {group_size} is out of range.", f"Use 1 to {MAX_LIMIT}.")
+    if facet_limit < 1:
+        raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
+    prepared = _prepare(index, query, filters, seconds, cancel)
+    searcher = index.searcher
+    searcher.budget = prepared.budget  # read by the scoring loops; only for this search
+    try:
+        return _run(
+            index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit
+        )
+    finally:
+        searcher.budget = None
+
+
+def iter_hits(
+    index: TurnIndex,
+    query: str,
+    filters: Filters | None = None,
+    sort: str = "relevance",
+    snippets: bool = True,
+    seconds: float = EXPORT_SECONDS,
+) -> Iterator[TurnRecord]:
+    """Yield every turn that matches, in order (ranked, or by date), with its rank, score and
+    snippet: for exports of any size. Memory holds the ranked document numbers, not the
+    turns; each turn is read as it is yielded."""
+    check_order(sort, None)
+    prepared = _prepare(index, query, filters, seconds, None)
+    searcher = index.searcher
+    searcher.budget = prepared.budget
+    try:
+        ordered = _every_match(index, prepared, sort)
+    finally:
+        searcher.budget = None
+    if ordered is None:
+        return
+    terms = _term_weights(prepared.parsed, searcher) if snippets else {}
+    for i, (docnum, score) in enumerate(ordered):
+        # each turn's own snippet budget: an export has no page to share one
+        yield _record(index, docnum, score, i + 1, terms, SnippetBudget(), snippets)
+
+
+@dataclass
+class _Prepared:
+    text: str
+    parsed: q.Query
+    filters: Filters
+    filter_query: q.Query | None
+    budget: QueryBudget
+    allowed: set[int] | None = None
+    no_query: bool = False
+
+
+def _prepare(index, query, filters, seconds, cancel) -> _Prepared:
+    filters = filters or Filters()
+    if filters.topic:
+        filters = dataclasses.replace(filters, topic=resolve_topic(index, filters.topic))
     text = clean_query(query)
     budget = QueryBudget(seconds=seconds, query=text, cancel=cancel)
     check_filters(index, filters)
@@ -113,24 +199,74 @@ def search(
     if parsed is not q.NullQuery:
         parsed = add_closeness(parsed, text, index.ranking, index.analyzers)
     filter_query = make_filter(filters, index.analyzers)
-    searcher = index.searcher
-    searcher.budget = budget  # read by the scoring loops; only for this search
-    try:
-        return _run(
-            index, parsed, filter_query, filters, text, limit, page, facets, snippets, budget
+    prepared = _Prepared(text, parsed, filters, filter_query, budget)
+    prepared.no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
+    prepared.allowed = index.allowed_docs(filter_query)
+    if prepared.no_query and filters.topic:
+        prepared.parsed = topic_query(index, filters.topic)
+        prepared.no_query = False
+        prepared.allowed = index.allowed_docs(
+            make_filter(dataclasses.replace(filters, topic=None), index.analyzers)
         )
-    finally:
-        searcher.budget = None
+    return prepared
 
 
-def _run(index, parsed, filter_query, filters, text, limit, page, facets, snippets, budget):
+def _nothing(prepared: _Prepared) -> bool:
+    """True when nothing can match: no query and no filter, or a filter that allows no turn
+    (Whoosh reads a filter that allows no turn as no filter at all)."""
+    if prepared.parsed is q.NullQuery and prepared.filter_query is None:
+        return True
+    return prepared.allowed is not None and not prepared.allowed
+
+
+def _every_match(index, prepared: _Prepared, sort: str) -> list[tuple[int, float]] | None:
+    """Every matching turn with its score, in the requested order (None: nothing matches)."""
+    if _nothing(prepared):
+        return None
     searcher = index.searcher
-    if parsed is q.NullQuery and filter_query is None:
-        return SearchResult(text, 0, page, limit, [], None)
-    no_query = parsed is q.NullQuery or isinstance(parsed, q.Every)
-    allowed = index.allowed_docs(filter_query)
-    if allowed is not None and not allowed:
-        # Whoosh reads a filter that allows no turn as no filter at all.
+    order = CorpusOrder(searcher)
+    if prepared.no_query:
+        every = prepared.allowed
+        if every is None:
+            every = matching_docs(q.Every(), searcher)
+        pairs = [(docnum, 0.0) for docnum in every]
+        return by_date(pairs, order, newest_first=sort != "date")
+    ranked = rank(searcher, prepared.parsed, searcher.doc_count_all() or 1, prepared.allowed)
+    pairs = by_relevance(((d, float(s or 0.0)) for d, s in ranked.hits), order)
+    if sort == "relevance":
+        return pairs
+    return by_date(pairs, order, newest_first=sort == "-date")
+
+
+def _record(index, docnum, score, position, terms, reading, snippets) -> TurnRecord:
+    searcher = index.searcher
+    record = record_from_fields(searcher.stored_fields(docnum))
+    snippet = (
+        make_snippet(record.text, terms, budget=reading, analyzer=index.analyzers.text)
+        if snippets
+        else Snippet("", [])
+    )
+    score = score if isinstance(score, int | float) else 0.0
+    return dataclasses.replace(
+        record,
+        snippet=snippet.text,
+        highlights=snippet.highlights,
+        rank=position,
+        score=float(score),
+    )
+
+
+def _run(index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit):
+    searcher = index.searcher
+    text, parsed, allowed, budget = (
+        prepared.text,
+        prepared.parsed,
+        prepared.allowed,
+        prepared.budget,
+    )
+    if prepared.parsed is q.NullQuery and prepared.filter_query is None:
+        return SearchResult(text, 0, page, limit, [], None, sort=sort, group=group)
+    if _nothing(prepared):
         return SearchResult(
             text,
             0,
@@ -139,15 +275,29 @@ def _run(index, parsed, filter_query, filters, text, limit, page, facets, snippe
             [],
             suggest(searcher, text, index.vocabulary) if text else None,
             _no_facets() if facets else None,
+            sort=sort,
+            group=group,
+            groups=[] if group else None,
+            total_groups=0 if group else None,
         )
     offset = (page - 1) * limit
     matched = None
-    if no_query and filters.topic:
-        parsed = topic_query(index, filters.topic)
-        allowed = index.allowed_docs(
-            make_filter(dataclasses.replace(filters, topic=None), index.analyzers)
-        )
-    if no_query and not filters.topic:
+    groups = None
+    total_groups = None
+    positions: dict[int, int] = {}
+    if sort != "relevance" or group:
+        ordered = _every_match(index, prepared, sort) or []
+        matched = {docnum for docnum, _ in ordered}
+        total = len(ordered)
+        positions = {docnum: i + 1 for i, (docnum, _) in enumerate(ordered)}
+        if group:
+            every_group = group_by_transcript(ordered, CorpusOrder(searcher))
+            total_groups = len(every_group)
+            chosen = every_group[offset : offset + limit]
+            page_hits = [pair for members in chosen for pair in members[:group_size]]
+        else:
+            page_hits = ordered[offset : offset + limit]
+    elif prepared.no_query:
         results = searcher.search(
             q.Every(), limit=page * limit, sortedby=NEWEST_FIRST, filter=allowed
         )
@@ -163,30 +313,40 @@ def _run(index, parsed, filter_query, filters, text, limit, page, facets, snippe
     reading = SnippetBudget()
     for i, (docnum, score) in enumerate(page_hits):
         budget.check_cancelled()
-        record = record_from_fields(searcher.stored_fields(docnum))
-        snippet = (
-            make_snippet(record.text, terms, budget=reading, analyzer=index.analyzers.text)
-            if snippets
-            else Snippet("", [])
-        )
-        score = score if isinstance(score, int | float) else 0.0
-        hits.append(
-            dataclasses.replace(
-                record,
-                snippet=snippet.text,
-                highlights=snippet.highlights,
-                rank=offset + i + 1,
-                score=float(score),
+        position = positions.get(docnum, offset + i + 1)
+        hits.append(_record(index, docnum, score, position, terms, reading, snippets))
+    if group:
+        groups = []
+        start = 0
+        for members in chosen:
+            shown = hits[start : start + min(group_size, len(members))]
+            start += len(shown)
+            lead = shown[0]
+            groups.append(
+                TurnGroup(lead.transcript, lead.title, lead.date, lead.place, len(members), shown)
             )
-        )
     suggestion = suggest(searcher, text, index.vocabulary) if text else None
-    counts = None
+    counts = more = None
     if facets:
         if matched is None:
             matched = set(searcher.docs_for_query(parsed))
             matched = matched if allowed is None else matched & allowed
-        counts = facet_counts(searcher.reader(), matched)
-    return SearchResult(text, total, page, limit, hits, suggestion, counts, tuple(budget.notes))
+        counts, more = count_facets(searcher.reader(), matched, facet_limit)
+    return SearchResult(
+        text,
+        total,
+        page,
+        limit,
+        hits,
+        suggestion,
+        counts,
+        tuple(budget.notes),
+        sort=sort,
+        group=group,
+        groups=groups,
+        total_groups=total_groups,
+        facets_more=more,
+    )
 
 
 def _no_facets() -> dict[str, dict[str, int]]:

@@ -22,6 +22,7 @@ from searcher import (
     check_index,
     open_index,
 )
+from searcher.export import write_rows
 
 if TYPE_CHECKING:
     from indexer import IndexReport
@@ -33,6 +34,25 @@ if TYPE_CHECKING:
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class RowsFormat(StrEnum):
+    """Formats of commands that list turns: also rows for spreadsheets and scripts."""
+
+    text = "text"
+    json = "json"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class Sort(StrEnum):
+    relevance = "relevance"
+    date = "date"
+    newest = "-date"
+
+
+class Group(StrEnum):
+    transcript = "transcript"
 
 
 class App(typer.Typer):
@@ -242,17 +262,33 @@ def search_command(
     transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
     since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
-    limit: Annotated[int, typer.Option(help="Hits per page (1 to 1000).")] = 10,
+    limit: Annotated[
+        str, typer.Option(help="Hits per page (1 to 1000), or all (with --format csv or jsonl).")
+    ] = "10",
     page: Annotated[int, typer.Option(help="Page of hits to show.")] = 1,
+    sort: Annotated[
+        Sort, typer.Option(help="relevance (best first), date (oldest first), -date (newest).")
+    ] = Sort.relevance,
+    group: Annotated[
+        Group | None,
+        typer.Option(help="One entry per transcript: its best turns and how many more match."),
+    ] = None,
+    group_size: Annotated[int, typer.Option(help="Turns shown per transcript with --group.")] = 3,
     facets: Annotated[
         bool, typer.Option(help="Count the matching turns by speaker, role, topic and year.")
     ] = False,
+    facet_limit: Annotated[
+        int, typer.Option(help="Speakers and roles shown per facet (the biggest first).")
+    ] = 20,
     context: Annotated[
         bool, typer.Option(help="Show the reply under each hit that is a question or remark.")
     ] = False,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
-    output: FormatOption = OutputFormat.text,
+    output: Annotated[
+        RowsFormat,
+        typer.Option("--format", help="text, json, or rows: csv or jsonl (every field)."),
+    ] = RowsFormat.text,
 ) -> None:
     """Search the speaker turns, best match first.
 
@@ -266,15 +302,88 @@ def search_command(
             "`remarks search -- QUERY`.",
         )
     filters = Filters(speaker, role, topic, transcript, since, until)
+    rows = output in (RowsFormat.csv, RowsFormat.jsonl)
+    every = limit.strip().lower() == "all"
+    if every and not rows:
+        raise UsageError(
+            "--limit all lists every hit: it is for --format csv or jsonl.",
+            "Add --format csv (a spreadsheet) or --format jsonl (one JSON object a line).",
+        )
+    size = 0 if every else _whole_number(limit, "--limit")
     if live_generation(index) is None:
-        _report_problems(_build(corpus, index, quiet=output is OutputFormat.json))
+        _report_problems(_build(corpus, index, quiet=output is not RowsFormat.text))
     with open_index(index) as opened:
-        result = opened.search(query, filters, limit=limit, page=page, facets=facets)
+        if every:
+            if group is not None:
+                raise UsageError(
+                    "--group pages over transcripts: it cannot list every hit.",
+                    "Leave out --group, or give --limit a number.",
+                )
+            records = opened.hits(query, filters, sort=sort.value)
+            write_rows(records, sys.stdout, output.value)
+            return
+        result = opened.search(
+            query,
+            filters,
+            limit=size,
+            page=page,
+            facets=facets,
+            sort=sort.value,
+            group=group.value if group else None,
+            group_size=group_size,
+            facet_limit=facet_limit,
+        )
         replies = {h.turn_id: opened.answer_to(h) for h in result.hits} if context else {}
-    if output is OutputFormat.json:
+    if rows:
+        write_rows(result.hits, sys.stdout, output.value)
+    elif output is RowsFormat.json:
         _print_json(result.to_json())
     else:
         _render_result(result, filters, replies)
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command("export")
+def export_command(
+    query: Annotated[str, typer.Argument(help="Only turns matching this query (optional).")] = "",
+    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
+    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
+    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
+    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
+    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    sort: Annotated[
+        Sort, typer.Option(help="date (oldest first, the default), -date, or relevance.")
+    ] = Sort.date,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    output: Annotated[
+        ExportFormat, typer.Option("--format", help="csv (a spreadsheet) or jsonl.")
+    ] = ExportFormat.csv,
+) -> None:
+    """Write every turn the filters allow (and the query matches) as CSV or JSON Lines, with
+    every field, whatever their number: the whole corpus when nothing is given."""
+    filters = Filters(speaker, role, topic, transcript, since, until)
+    if live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=True))
+    with open_index(index) as opened:
+        if not query and not filters:
+            records = opened.hits("*", sort=sort.value, snippets=False)
+        else:
+            records = opened.hits(query, filters, sort=sort.value, snippets=bool(query))
+        if out is None:
+            write_rows(records, sys.stdout, output.value)
+            return
+        with out.open("w", encoding="utf-8", newline="") as target:
+            written = write_rows(records, target, output.value)
+    sys.stderr.write(f"Wrote {_count(written, 'turn')} to {out}.\n")
 
 
 @app.command("show")
@@ -455,35 +564,80 @@ def _render_result(
             console.print(f"Did you mean: {result.suggestion}")
         return
     first = (result.page - 1) * result.limit + 1
+    query = f" {result.query!r}" if result.query else ""
+    order = {"date": ", oldest first", "-date": ", newest first"}.get(result.sort, "")
+    if result.groups is not None:
+        last = first + len(result.groups) - 1
+        shown = f"transcripts {first}–{last}" if result.groups else "past the end"
+        console.print(
+            f"{_count(result.total, 'turn')} in {_count(result.total_groups or 0, 'transcript')}"
+            f" match{query}{_filter_note(filters)} ({shown}{order})."
+        )
+        for group in result.groups:
+            console.print()
+            console.print(Text(f"{group.title}", style="bold"))
+            more = f", {group.more:,} more" if group.more else ""
+            console.print(
+                Text(
+                    f"{group.date or 'undated'} · {group.transcript} · "
+                    f"{_count(group.total, 'turn')} match{more}",
+                    style="dim",
+                )
+            )
+            for hit in group.hits:
+                _render_hit(console, hit, plain, replies)
+        _render_facets(console, result)
+        return
     last = first + len(result.hits) - 1
     noun = "turn matches" if result.total == 1 else "turns match"
     shown = f"showing {first}–{last}" if result.hits else f"page {result.page} is past the end"
-    query = f" {result.query!r}" if result.query else ""
-    console.print(f"{result.total:,} {noun}{query}{_filter_note(filters)} ({shown}).")
+    console.print(f"{result.total:,} {noun}{query}{_filter_note(filters)} ({shown}{order}).")
     if result.suggestion:
         console.print(f"Did you mean: {result.suggestion}")
     for hit in result.hits:
-        console.print()
-        line = Text(f"{hit.rank:>3}. ")
-        line.append(hit.speaker, style="bold")
-        if hit.role:
-            line.append(f" — {hit.role}")
+        _render_hit(console, hit, plain, replies)
+    _render_facets(console, result)
+
+
+def _render_hit(console, hit: TurnRecord, plain: bool, replies) -> None:
+    console.print()
+    line = Text(f"{hit.rank:>3}. ")
+    line.append(hit.speaker, style="bold")
+    if hit.role:
+        line.append(f" — {hit.role}")
+    console.print(line)
+    console.print(Text(f"     {hit.title} · {_when_where(hit)} · {hit.turn_id}", style="dim"))
+    snippet = Text("     ")
+    snippet.append_text(_emphasised(hit, plain))
+    console.print(snippet)
+    reply = replies.get(hit.turn_id)
+    if reply is not None:
+        line = Text("     ↳ ")
+        line.append(reply.speaker, style="bold")
+        line.append(f" [{reply.turn_id}]: {_shorten(reply.text)}")
         console.print(line)
-        console.print(Text(f"     {hit.title} · {_when_where(hit)} · {hit.turn_id}", style="dim"))
-        snippet = Text("     ")
-        snippet.append_text(_emphasised(hit, plain))
-        console.print(snippet)
-        reply = replies.get(hit.turn_id)
-        if reply is not None:
-            line = Text("     ↳ ")
-            line.append(reply.speaker, style="bold")
-            line.append(f" [{reply.turn_id}]: {_shorten(reply.text)}")
-            console.print(line)
-    if result.facets:
-        console.print()
-        for name, counts in result.facets.items():
-            shown = ", ".join(f"{key} ({n})" for key, n in list(counts.items())[:8])
-            console.print(f"{name.capitalize()}: {shown or '–'}")
+
+
+def _render_facets(console, result: SearchResult) -> None:
+    if not result.facets:
+        return
+    console.print()
+    more = result.facets_more or {}
+    for name, counts in result.facets.items():
+        shown = ", ".join(f"{key} ({n})" for key, n in counts.items())
+        left = more.get(name, 0)
+        if left:
+            shown += f" and {left:,} more (--facet-limit {len(counts) + left} shows all)"
+        console.print(f"{name.capitalize()}: {shown or '–'}")
+
+
+def _whole_number(value: str, option: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(
+            f"{option} {value!r} is not a number.", f"Give {option} a whole number, or all."
+        ) from None
 
 
 def _shorten(text: str, limit: int = 240) -> str:

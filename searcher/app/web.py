@@ -5,6 +5,8 @@ restart); nothing a request sends can change the index or reach a file outside i
 are only ever looked up as terms in the index.
 """
 
+import re
+import tempfile
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,7 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.datastructures import MutableHeaders
@@ -31,9 +33,12 @@ from indexer.errors import (
 )
 from indexer.ids import make_turn_id
 from searcher import Filters, Index, TurnRecord, open_index
+from searcher.export import write_rows
 from searcher.query import MAX_QUERY_CHARS
 
 MAX_PAGE_SIZE = 100
+MAX_FACETS = 1000
+SPOOL_BYTES = 8 << 20  # CSV rows kept in memory before they spill to a temporary file
 DISCONNECT_POLL_SECONDS = 0.1  # how often a running search asks whether its client left
 MAX_PAGE = 1000
 TEMPLATES = Path(__file__).parent / "templates"
@@ -111,25 +116,14 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
             )
         return _error(request, exc.status_code, str(exc.detail), "", templates)
 
-    async def run_search(request, q, speaker, role, topic, transcript, since, until, page, limit):
-        """Search in a worker thread; stop the search if the client goes away meanwhile."""
-        filters = Filters(
-            speaker or None,
-            role or None,
-            topic or None,
-            transcript or None,
-            since or None,
-            until or None,
-        )
+    async def in_worker(request: Request, work):
+        """Run `work(cancel)` in a worker thread; set `cancel` if the client goes away."""
         cancel = threading.Event()
-
         outcome: dict = {}
 
-        def work() -> None:
+        def run() -> None:
             try:
-                outcome["result"] = index().search(
-                    q, filters, limit=limit, page=page, facets=True, cancel=cancel
-                )
+                outcome["result"] = work(cancel)
             except Exception as exc:  # raised below, outside the task group
                 outcome["error"] = exc
 
@@ -140,11 +134,18 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(watch)
-            await anyio.to_thread.run_sync(work)
+            await anyio.to_thread.run_sync(run)
             tasks.cancel_scope.cancel()
         if "error" in outcome:
             raise outcome["error"]
         return outcome["result"]
+
+    async def run_search(request: Request, q: str, filters: Filters, **options):
+        """Search in a worker thread; stop the search if the client goes away meanwhile."""
+        return await in_worker(
+            request,
+            lambda cancel: index().search(q, filters, facets=True, cancel=cancel, **options),
+        )
 
     @app.exception_handler(RemarksError)
     async def library_error(request: Request, exc: RemarksError):
@@ -178,12 +179,59 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         until: str | None = None,
         page: int = Query(1, ge=1, le=MAX_PAGE),
         limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
+        sort: str = "relevance",
+        group: str | None = None,
+        group_size: int = Query(3, ge=1, le=MAX_PAGE_SIZE),
+        facet_limit: int = Query(20, ge=1, le=MAX_FACETS),
     ) -> dict:
         """Search turns: the same parameters and JSON as `remarks search --format json`."""
+        filters = _filters(speaker, role, topic, transcript, since, until)
         result = await run_search(
-            request, q, speaker, role, topic, transcript, since, until, page, limit
+            request,
+            q,
+            filters,
+            limit=limit,
+            page=page,
+            sort=sort,
+            group=group or None,
+            group_size=group_size,
+            facet_limit=facet_limit,
         )
         return result.to_json()
+
+    @app.get("/api/search.csv")
+    async def api_search_rows(
+        request: Request,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        speaker: str | None = None,
+        role: str | None = None,
+        topic: str | None = None,
+        transcript: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+    ):
+        """Every hit as CSV rows (`remarks search --limit all --format csv`)."""
+        filters = _filters(speaker, role, topic, transcript, since, until)
+
+        def rows(cancel: threading.Event):
+            # Written in the worker thread that owns the searcher, to a file that spills to
+            # disk past a few MB, then streamed: memory stays flat however many rows.
+            spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by _chunks)
+                max_size=SPOOL_BYTES, mode="w+t", newline=""
+            )
+            records = index().hits(q, filters, sort=sort)
+            write_rows(_until_cancelled(records, cancel), spool, "csv")
+            spool.seek(0)
+            return spool
+
+        spool = await in_worker(request, rows)
+        name = _download_name(q)
+        return StreamingResponse(
+            _chunks(spool),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
 
     @app.get("/api/turns/{turn_id:path}")
     def api_turn(turn_id: str, context: int = Query(2, ge=0, le=20)) -> dict:
@@ -212,6 +260,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         until: str = "",
         page: int = Query(1, ge=1, le=MAX_PAGE),
         limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
+        sort: str = "relevance",
+        group: str = "",
     ):
         params = {
             "q": q,
@@ -226,10 +276,17 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         if any(params.values()):
             try:
                 result = await run_search(
-                    request, q, speaker, role, topic, transcript, since, until, page, limit
+                    request,
+                    q,
+                    _filters(speaker, role, topic, transcript, since, until),
+                    limit=limit,
+                    page=page,
+                    sort=sort,
+                    group=group or None,
                 )
             except UsageError as exc:
                 error = exc
+        params |= {"sort": sort if sort != "relevance" else "", "group": group}
         return templates.TemplateResponse(
             request,
             "search.html",
@@ -243,6 +300,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
                     + _query_string({**params, "limit": limit if limit != 10 else "", **changes})
                 ),
                 "pages": _pages(result, limit) if result else [],
+                "csv_url": "/api/search.csv?"
+                + _query_string({k: v for k, v in params.items() if k != "group"}),
                 "limit": limit,
             },
         )
@@ -304,6 +363,37 @@ class Guard:
         await refusal(scope, receive, with_headers)
 
 
+def _filters(speaker, role, topic, transcript, since, until) -> Filters:
+    return Filters(
+        speaker or None,
+        role or None,
+        topic or None,
+        transcript or None,
+        since or None,
+        until or None,
+    )
+
+
+def _until_cancelled(records, cancel: threading.Event):
+    for record in records:
+        if cancel.is_set():
+            return
+        yield record
+
+
+def _chunks(spool, size: int = 1 << 16):
+    try:
+        while chunk := spool.read(size):
+            yield chunk.encode("utf-8")
+    finally:
+        spool.close()
+
+
+def _download_name(query: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", query)[:6]
+    return "remarks-" + ("-".join(words).lower() or "turns") + ".csv"
+
+
 class HeadAsGet:
     """Answer HEAD as GET without the body (FastAPI's GET routes refuse HEAD)."""
 
@@ -351,6 +441,7 @@ def _query_string(params: dict) -> str:
 
 
 def _pages(result, limit: int) -> list[int]:
-    last = min(MAX_PAGE, max(1, -(-result.total // limit)))
+    entries = result.total_groups if result.groups is not None else result.total
+    last = min(MAX_PAGE, max(1, -(-entries // limit)))
     around = range(max(1, result.page - 3), min(last, result.page + 3) + 1)
     return sorted({1, last, *around})

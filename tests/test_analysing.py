@@ -1,0 +1,143 @@
+"""Analysing results (issue 14): sort, group per transcript, rows for spreadsheets, facets
+that say what they left out. Through the library, the CLI and the API."""
+
+import csv
+import io
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.errors import UsageError
+from searcher.app.cli import app
+from searcher.app.web import create_app
+from searcher.export import FIELDS
+from searcher.query import Filters, clean_query, make_filter, parse_query
+from searcher.search import search
+
+
+def _every(turns, text: str) -> set[int]:
+    return set(turns.searcher.docs_for_query(parse_query(turns.parser, clean_query(text))))
+
+
+def _key(turns, record):
+    return (record.date or "9999", record.transcript, record.seq)
+
+
+@pytest.mark.parametrize("sort", ["date", "-date"])
+def test_sort_by_date_orders_every_match_with_ties_in_corpus_order(turns, sort):
+    pages = [search(turns, "pension", sort=sort, limit=50, page=p) for p in (1, 2, 3)]
+    hits = [h for page in pages for h in page.hits]
+    assert len(hits) == pages[0].total == len(_every(turns, "pension")) > 50
+    dated = [h for h in hits if h.date]
+    dates = [h.date for h in dated]
+    assert dates == sorted(dates, reverse=sort == "-date")
+    for a, b in zip(dated, dated[1:], strict=False):
+        if a.date == b.date:
+            assert (a.transcript, a.seq) < (b.transcript, b.seq)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_group_per_transcript_ranks_by_best_turn_and_counts_the_rest(turns):
+    ranked = search(turns, "robots", limit=100)
+    grouped = search(turns, "robots", group="transcript", group_size=2, limit=100)
+    expected: dict[str, list] = {}
+    for hit in ranked.hits:
+        expected.setdefault(hit.transcript, []).append(hit.turn_id)
+    assert grouped.total == ranked.total
+    assert grouped.total_groups == len(expected)
+    assert [g.transcript for g in grouped.groups] == list(expected)
+    for group in grouped.groups:
+        assert group.total == len(expected[group.transcript])
+        assert [h.turn_id for h in group.hits] == expected[group.transcript][:2]
+        assert group.more == max(0, group.total - 2)
+    assert [h.turn_id for h in grouped.hits] == [h.turn_id for g in grouped.groups for h in g.hits]
+    second = search(turns, "robots", group="transcript", group_size=2, limit=3, page=2)
+    assert [g.transcript for g in second.groups] == list(expected)[3:6]
+
+
+def test_group_json_shape(turns):
+    data = search(turns, "robots", group="transcript", limit=2).to_json()
+    assert data["group"] == "transcript" and data["total_groups"] >= 2
+    first = data["groups"][0]
+    assert set(first) == {"transcript", "title", "date", "place", "total", "more", "hits"}
+
+
+def test_bad_sort_and_group_are_clear_errors(turns):
+    with pytest.raises(UsageError) as caught:
+        search(turns, "robots", sort="newest")
+    assert caught.value.message == "--sort 'newest' is not a sort order."
+    with pytest.raises(UsageError):
+        search(turns, "robots", group="speaker")
+
+
+def test_facets_say_what_they_left_out(turns, bundled_index, runner):
+    result = search(turns, "inflation", facets=True, facet_limit=3)
+    everyone = search(turns, "inflation", facets=True, facet_limit=1000)
+    assert len(result.facets["speaker"]) == 3
+    assert result.facets_more["speaker"] == len(everyone.facets["speaker"]) - 3 > 0
+    assert list(everyone.facets["speaker"].items())[:3] == list(result.facets["speaker"].items())
+    text = runner.invoke(
+        app, ["search", "inflation", "--facets", "--facet-limit", "3", "--index", bundled_index]
+    )
+    more = result.facets_more["speaker"]
+    assert f" and {more} more (--facet-limit {3 + more} shows all)" in text.stdout
+
+
+def test_csv_rows_hold_every_hit_with_the_documented_header(turns, bundled_index, runner):
+    args = ["search", "pension", "--limit", "all", "--format", "csv", "--index", bundled_index]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == FIELDS
+    expected = search(turns, "pension", limit=1000)
+    assert len(rows) == expected.total
+    assert [r["turn_id"] for r in rows[:1000]] == [h.turn_id for h in expected.hits]
+    first = expected.hits[0]
+    assert rows[0]["topics"] == ";".join(first.topics)
+    assert rows[0]["text"] == first.text and rows[0]["snippet"] == first.snippet
+    assert rows[0]["exchange_turn_ids"] == ";".join(first.exchange["turn_ids"])
+
+
+def test_jsonl_rows_are_the_json_hits(turns, bundled_index, runner):
+    args = ["search", "robots", "--limit", "all", "--sort", "-date", "--format", "jsonl"]
+    result = runner.invoke(app, [*args, "--index", bundled_index])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    page = search(turns, "robots", sort="-date", limit=100).to_json()["hits"]
+    assert lines == page
+
+
+def test_limit_all_needs_rows(bundled_index, runner):
+    result = runner.invoke(app, ["search", "robots", "--limit", "all", "--index", bundled_index])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --limit all lists every hit")
+
+
+def test_export_dumps_every_turn_the_filters_allow(turns, bundled_index, runner, tmp_path):
+    target = tmp_path / "putin.csv"
+    args = ["export", "--speaker", "putin", "--since", "2019", "-o", target]
+    result = runner.invoke(app, [*args, "--index", bundled_index])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    allowed = turns.allowed_docs(make_filter(Filters(speaker="putin", since="2019")))
+    assert len(rows) == len(allowed) > 100
+    assert {r["speaker"] for r in rows} == {"Vladimir Putin"}
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    assert result.stderr == f"Wrote {len(rows):,} turns to {target}.\n"
+    everything = runner.invoke(app, ["export", "--format", "jsonl", "--index", bundled_index])
+    assert len(everything.stdout.splitlines()) == turns.searcher.doc_count()
+
+
+def test_the_api_sorts_and_groups(turns, bundled_index):
+    client = TestClient(create_app(bundled_index), base_url="http://127.0.0.1")
+    dated = client.get("/api/search", params={"q": "pension", "sort": "date"}).json()
+    assert dated["sort"] == "date"
+    assert [h["date"] for h in dated["hits"]] == sorted(h["date"] for h in dated["hits"])
+    grouped = client.get("/api/search", params={"q": "robots", "group": "transcript"}).json()
+    assert grouped["total_groups"] == search(turns, "robots", group="transcript").total_groups
+    assert grouped["groups"][0]["hits"][0]["rank"] == 1
+    bad = client.get("/api/search", params={"q": "robots", "sort": "newest"})
+    assert bad.status_code == 400 and bad.json()["error"] == "--sort 'newest' is not a sort order."
+    rows = client.get("/api/search.csv", params={"q": "pension"})
+    assert rows.headers["content-type"].startswith("text/csv")
+    assert len(list(csv.DictReader(io.StringIO(rows.text)))) == dated["total"]
