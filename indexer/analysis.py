@@ -326,6 +326,11 @@ def term_spans(text: str, analyzer: "TextAnalyzer | None" = None):
             yield start, end, stem(word)
 
 
+def count_words(text: str) -> int:
+    """How many words `text` holds: every token, stop words included."""
+    return sum(1 for _ in TOKEN_RE.finditer(text))
+
+
 def analyze(text: str) -> list[str]:
     """Return the index terms of a text, as the text analyzer produces them."""
     return [term for term, _, _, _ in text_analyzer().occurrences(text)]

@@ -1,13 +1,13 @@
 """The Whoosh schema: one document per speaker turn."""
 
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text_analyzer
 from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
@@ -37,6 +37,8 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),
+        # Words spoken in the turn (every token, stop words too): the denominator of trends.
+        words=COLUMN(NumericColumn("I", default=0)),
     )
     # The same postings as Whoosh's formats, built without a Token per word.
     formats = {"text": TurnFrequency, PHRASE_FIELD: TurnCharacters}

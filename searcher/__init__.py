@@ -35,6 +35,8 @@ _EXPORTS = {
     "SpeakerSummary": "searcher.browse",
     "IndexStats": "searcher.browse",
     "TopicSummary": "searcher.topics",
+    "Trend": "searcher.trends",
+    "TurnGroup": "searcher.ordering",
     "RankingConfig": "searcher.ranking",
     # errors
     "RemarksError": "indexer.errors",
@@ -76,10 +78,12 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
     from searcher.api import Index, open_index
     from searcher.browse import IndexStats, SpeakerSummary, TurnInContext
     from searcher.hits import TurnRecord
+    from searcher.ordering import TurnGroup
     from searcher.query import Filters
     from searcher.ranking import RankingConfig
     from searcher.search import SearchResult
     from searcher.topics import TopicSummary
+    from searcher.trends import Trend
 
 __all__ = [
     "AddError",
@@ -103,6 +107,8 @@ __all__ = [
     "SpeakerSummary",
     "TopicSummary",
     "TranscriptError",
+    "Trend",
+    "TurnGroup",
     "TurnInContext",
     "TurnRecord",
     "UnknownTranscriptError",

@@ -34,6 +34,7 @@ from searcher.ranking import DEFAULT, RankingConfig
 from searcher.search import GROUP_SIZE, SearchResult, iter_hits, search
 from searcher.session import TurnIndex
 from searcher.topics import TopicSummary, list_topics
+from searcher.trends import SPLIT_LIMIT, Trend, trend
 
 
 class Index:
@@ -104,6 +105,18 @@ class Index:
     ) -> Iterator[TurnRecord]:
         """Every matching turn in order, one at a time (exports of any size)."""
         return iter_hits(self._current(), query, filters, sort=sort, snippets=snippets)
+
+    def trend(
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        by: str = "year",
+        split: str | None = None,
+        split_limit: int = SPLIT_LIMIT,
+    ) -> Trend:
+        """Matching turns per year, month or transcript, absolute and per 10,000 words."""
+        return trend(self._current(), query, filters, by, split, split_limit)
 
     def turn(self, turn_id: str) -> TurnRecord:
         """One turn by its id (`UnknownTurnError` if there is none)."""

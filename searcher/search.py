@@ -135,7 +135,7 @@ def search(
         raise UsageError(f"--group-size {group_size} is out of range.", f"Use 1 to {MAX_LIMIT}.")
     if facet_limit < 1:
         raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
-    prepared = _prepare(index, query, filters, seconds, cancel)
+    prepared = prepare_search(index, query, filters, seconds, cancel)
     searcher = index.searcher
     searcher.budget = prepared.budget  # read by the scoring loops; only for this search
     try:
@@ -158,11 +158,11 @@ def iter_hits(
     snippet: for exports of any size. Memory holds the ranked document numbers, not the
     turns; each turn is read as it is yielded."""
     check_order(sort, None)
-    prepared = _prepare(index, query, filters, seconds, None)
+    prepared = prepare_search(index, query, filters, seconds, None)
     searcher = index.searcher
     searcher.budget = prepared.budget
     try:
-        ordered = _every_match(index, prepared, sort)
+        ordered = every_match(index, prepared, sort)
     finally:
         searcher.budget = None
     if ordered is None:
@@ -184,7 +184,10 @@ class _Prepared:
     no_query: bool = False
 
 
-def _prepare(index, query, filters, seconds, cancel) -> _Prepared:
+def prepare_search(
+    index, query: str, filters: Filters | None, seconds: float = SEARCH_SECONDS, cancel=None
+) -> _Prepared:
+    """Parse and bound a query, resolve its filters: what every kind of search starts from."""
     filters = filters or Filters()
     if filters.topic:
         filters = dataclasses.replace(filters, topic=resolve_topic(index, filters.topic))
@@ -219,7 +222,7 @@ def _nothing(prepared: _Prepared) -> bool:
     return prepared.allowed is not None and not prepared.allowed
 
 
-def _every_match(index, prepared: _Prepared, sort: str) -> list[tuple[int, float]] | None:
+def every_match(index, prepared: _Prepared, sort: str) -> list[tuple[int, float]] | None:
     """Every matching turn with its score, in the requested order (None: nothing matches)."""
     if _nothing(prepared):
         return None
@@ -286,7 +289,7 @@ def _run(index, prepared, limit, page, facets, snippets, sort, group, group_size
     total_groups = None
     positions: dict[int, int] = {}
     if sort != "relevance" or group:
-        ordered = _every_match(index, prepared, sort) or []
+        ordered = every_match(index, prepared, sort) or []
         matched = {docnum for docnum, _ in ordered}
         total = len(ordered)
         positions = {docnum: i + 1 for i, (docnum, _) in enumerate(ordered)}

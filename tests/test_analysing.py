@@ -3,7 +3,9 @@ that say what they left out. Through the library, the CLI and the API."""
 
 import csv
 import io
+import itertools
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from searcher.app.web import create_app
 from searcher.export import FIELDS
 from searcher.query import Filters, clean_query, make_filter, parse_query
 from searcher.search import search
+from searcher.trends import trend
 
 
 def _every(turns, text: str) -> set[int]:
@@ -32,7 +35,7 @@ def test_sort_by_date_orders_every_match_with_ties_in_corpus_order(turns, sort):
     dated = [h for h in hits if h.date]
     dates = [h.date for h in dated]
     assert dates == sorted(dates, reverse=sort == "-date")
-    for a, b in zip(dated, dated[1:], strict=False):
+    for a, b in itertools.pairwise(dated):
         if a.date == b.date:
             assert (a.transcript, a.seq) < (b.transcript, b.seq)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
@@ -141,3 +144,85 @@ def test_the_api_sorts_and_groups(turns, bundled_index):
     rows = client.get("/api/search.csv", params={"q": "pension"})
     assert rows.headers["content-type"].startswith("text/csv")
     assert len(list(csv.DictReader(io.StringIO(rows.text)))) == dated["total"]
+
+
+# --- Trends -------------------------------------------------------------------------------
+
+
+def _independent_counts(turns, query: str, by_speaker: str | None = None):
+    """Per year: matching turns (from the ranked search, every page) and words spoken (the
+    stored text of every turn, tokenised here), without the trend code or its column."""
+    result = search(turns, query, limit=1000)
+    assert result.total <= 1000
+    matched = {h.turn_id for h in result.hits}
+    words: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    for fields in turns.searcher.reader().all_stored_fields():
+        if by_speaker and fields["speaker"] != by_speaker:
+            continue
+        year = str(fields["date"].year) if fields.get("date") else "undated"
+        words[year] = words.get(year, 0) + len(re.findall(r"\w+(?:['’ʼ`]\w+)*", fields["text"]))
+        hits[year] = hits.get(year, 0) + (fields["turn_id"] in matched)
+    return hits, words
+
+
+def test_a_trend_matches_counts_made_independently(turns):
+    counted = trend(turns, "inflation")
+    hits, words = _independent_counts(turns, "inflation")
+    assert counted.periods == sorted(words)
+    assert {r.period: r.turns for r in counted.rows} == hits
+    assert {r.period: r.words for r in counted.rows} == words
+    for row in counted.rows:
+        assert row.per_10k == round(hits[row.period] * 10_000 / words[row.period], 3)
+    assert counted.total == sum(hits.values()) > 20
+
+
+def test_a_trend_split_by_speaker_sums_to_the_whole(turns):
+    counted = trend(turns, "inflation", split="speaker", split_limit=100)
+    for i, row in enumerate(counted.rows):
+        assert sum(series[i].turns for series in counted.series.values()) == row.turns
+    putin = counted.series["Vladimir Putin"]
+    hits, words = _independent_counts(turns, "inflation", by_speaker="Vladimir Putin")
+    assert {r.period: (r.turns, r.words) for r in putin} == {
+        p: (hits.get(p, 0), words.get(p, 0)) for p in counted.periods
+    }
+    few = trend(turns, "inflation", split="speaker", split_limit=2)
+    assert len(few.series) == 2 and few.split_more == len(counted.series) - 2
+
+
+def test_trend_by_month_and_transcript(turns):
+    months = trend(turns, "pension", by="month")
+    assert all(re.fullmatch(r"\d{4}-\d\d|undated", p) for p in months.periods)
+    assert months.periods == sorted(months.periods)
+    per_transcript = trend(turns, "pension", by="transcript")
+    assert (
+        sum(r.turns for r in per_transcript.rows) == months.total == trend(turns, "pension").total
+    )
+    with pytest.raises(UsageError):
+        trend(turns, "pension", by="week")
+
+
+def test_trend_through_the_cli_and_the_api(turns, bundled_index, runner):
+    text = runner.invoke(app, ["trend", "inflation", "--index", bundled_index])
+    assert text.exit_code == 0, text.output
+    counted = trend(turns, "inflation")
+    assert text.stdout.startswith(f"{counted.total} turns match 'inflation', per year:")
+    best = max(counted.rows, key=lambda r: r.per_10k or 0)
+    assert any(
+        line.startswith(best.period) and line.endswith("█" * 30)
+        for line in text.stdout.splitlines()
+    )
+    as_json = runner.invoke(
+        app, ["trend", "inflation", "--format", "json", "--index", bundled_index]
+    )
+    assert json.loads(as_json.stdout) == counted.to_json()
+    as_csv = runner.invoke(app, ["trend", "inflation", "--format", "csv", "--index", bundled_index])
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [(r["period"], int(r["turns"])) for r in rows] == [
+        (r.period, r.turns) for r in counted.rows
+    ]
+    client = TestClient(create_app(bundled_index), base_url="http://127.0.0.1")
+    assert client.get("/api/trend", params={"q": "inflation"}).json() == counted.to_json()
+    page = client.get("/", params={"q": "inflation"}).text
+    assert page.count('class="bar"') == len([r for r in counted.rows if r.period != "undated"])
+    assert 'href="/?q=inflation&amp;since=2017&amp;until=2017" class="bar"' in page

@@ -1,5 +1,6 @@
 """End to end in headless Chromium: search, filter by speaker, open a hit in its transcript."""
 
+import csv
 import os
 import shutil
 import socket
@@ -135,4 +136,53 @@ def test_pager_keeps_parameters_and_chips_remove_filters(server):
         page.locator("a.chip[data-filter=transcript]").click()
         expect(page.locator("a.chip")).to_have_count(0)
         assert page.locator("#total").inner_text() == inside  # one transcript in this corpus
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def bundled_server(bundled_index):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(bundled_index), host="127.0.0.1", port=port, log_level="warning"
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20  # a liveness bound, not a speed target
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_the_trend_chart_filters_by_year_and_the_csv_link_downloads_every_hit(bundled_server):
+    needs_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+        page.goto(bundled_server + "/?q=inflation")
+        chart = page.locator("svg#trend")
+        expect(chart).to_be_visible()
+        bars = chart.locator("a.bar")
+        assert bars.count() >= 5
+        year = bars.nth(4).get_attribute("data-year")
+        turns = int(bars.nth(4).get_attribute("data-turns"))
+        assert turns > 0
+        bars.nth(4).click()
+        expect(page.locator("#total")).to_contain_text(f"{turns} turn")
+        assert f"since={year}" in page.url and f"until={year}" in page.url
+        page.goto(bundled_server + "/?q=inflation")
+        total = int(page.locator("#total").inner_text().split(" ")[0].replace(",", ""))
+        with page.expect_download() as waiting:
+            page.click("a#csv")
+        download = waiting.value
+        with open(download.path(), encoding="utf-8", newline="") as rows:
+            found = list(csv.DictReader(rows))
+        assert len(found) == total and found[0]["rank"] == "1"
+        assert download.suggested_filename == "remarks-inflation.csv"
         browser.close()

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from indexer.analysis import count_words
 from indexer.ids import make_exchange_id
 from indexer.parsing.transcript import Transcript
 from indexer.storage.sources import SourceRecord
@@ -24,6 +25,7 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             "speaker_name": turn.speaker,
             "text": turn.text,
             "text_pos": turn.text,
+            "words": count_words(turn.text),
         }
         if turn.topics:
             topics = ",".join(turn.topics)

@@ -1,5 +1,6 @@
 """The `remarks` command line: a thin layer that parses options, calls the library, renders."""
 
+import csv
 import functools
 import json
 import sys
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 # The indexer (and Whoosh's writing code) is imported only by the commands that write, so a
 # search starts fast.
+
+
+BAR_WIDTH = 30
 
 
 class OutputFormat(StrEnum):
@@ -384,6 +388,103 @@ def export_command(
         with out.open("w", encoding="utf-8", newline="") as target:
             written = write_rows(records, target, output.value)
     sys.stderr.write(f"Wrote {_count(written, 'turn')} to {out}.\n")
+
+
+class TrendFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class Period(StrEnum):
+    year = "year"
+    month = "month"
+    transcript = "transcript"
+
+
+class Split(StrEnum):
+    speaker = "speaker"
+    role = "role"
+    topic = "topic"
+
+
+@app.command("trend")
+def trend_command(
+    query: Annotated[str, typer.Argument(help="Count the turns matching this query.")] = "",
+    by: Annotated[Period, typer.Option(help="Periods: year, month or transcript.")] = Period.year,
+    split: Annotated[
+        Split | None, typer.Option(help="Also count per speaker, role or topic.")
+    ] = None,
+    split_limit: Annotated[
+        int, typer.Option(help="Speakers, roles or topics shown with --split (the most first).")
+    ] = 8,
+    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
+    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
+    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
+    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
+    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
+        TrendFormat.text
+    ),
+) -> None:
+    """Count the matching turns per year, month or transcript: absolute and per 10,000 words
+    spoken in the period (by the turns the filters allow)."""
+    filters = Filters(speaker, role, topic, transcript, since, until)
+    if live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=output is not TrendFormat.text))
+    with open_index(index) as opened:
+        counted = opened.trend(
+            query,
+            filters,
+            by=by.value,
+            split=split.value if split else None,
+            split_limit=split_limit,
+        )
+    if output is TrendFormat.json:
+        _print_json(counted.to_json())
+        return
+    if output is TrendFormat.csv:
+        rows = [r for series in counted.series.values() for r in series] or counted.rows
+        writer = csv.writer(sys.stdout)
+        writer.writerow(
+            ["period", *(["value"] if counted.split else []), "turns", "words", "per_10k_words"]
+        )
+        for row in rows:
+            value = [row.value] if counted.split else []
+            writer.writerow([row.period, *value, row.turns, row.words, row.per_10k])
+        return
+    _render_trend(counted, filters)
+
+
+def _render_trend(counted, filters: Filters) -> None:
+    console = _stdout()
+    what = f"{counted.query!r}" if counted.query and counted.query != "*" else "every turn"
+    console.print(
+        f"{_count(counted.total, 'turn')} match {what}{_filter_note(filters)}, per {counted.by}:"
+    )
+    top = max((r.per_10k or 0 for r in counted.rows), default=0) or 1
+    table = Table("Period", "Turns", "Words", "Per 10k words", "", box=None, pad_edge=False)
+    for row in counted.rows:
+        bar = "█" * round(BAR_WIDTH * (row.per_10k or 0) / top)
+        rate = f"{row.per_10k:.2f}" if row.per_10k is not None else "–"
+        table.add_row(row.period, f"{row.turns:,}", f"{row.words:,}", rate, bar)
+    console.print(table)
+    if counted.split:
+        console.print()
+        values = list(counted.series)
+        split_table = Table("Period", *values, box=None, pad_edge=False)
+        for i, period in enumerate(counted.periods):
+            split_table.add_row(period, *(f"{counted.series[v][i].turns:,}" for v in values))
+        console.print(f"Matching turns per {counted.split}:")
+        console.print(split_table)
+        if counted.split_more:
+            console.print(
+                f"and {counted.split_more:,} more (--split-limit "
+                f"{len(values) + counted.split_more} shows all)"
+            )
 
 
 @app.command("show")

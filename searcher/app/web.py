@@ -233,6 +233,30 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
 
+    @app.get("/api/trend")
+    async def api_trend(
+        request: Request,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        by: str = "year",
+        split: str | None = None,
+        split_limit: int = Query(8, ge=1, le=MAX_FACETS),
+        speaker: str | None = None,
+        role: str | None = None,
+        topic: str | None = None,
+        transcript: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict:
+        """Matching turns per period: the same JSON as `remarks trend --format json`."""
+        filters = _filters(speaker, role, topic, transcript, since, until)
+        counted = await in_worker(
+            request,
+            lambda cancel: index().trend(
+                q, filters, by=by, split=split or None, split_limit=split_limit
+            ),
+        )
+        return counted.to_json()
+
     @app.get("/api/turns/{turn_id:path}")
     def api_turn(turn_id: str, context: int = Query(2, ge=0, le=20)) -> dict:
         """One turn with `context` turns on each side and its exchange."""
@@ -272,18 +296,16 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
             "since": since,
             "until": until,
         }
-        result, error = None, None
+        result, error, chart = None, None, None
         if any(params.values()):
             try:
+                filters = _filters(speaker, role, topic, transcript, since, until)
                 result = await run_search(
-                    request,
-                    q,
-                    _filters(speaker, role, topic, transcript, since, until),
-                    limit=limit,
-                    page=page,
-                    sort=sort,
-                    group=group or None,
+                    request, q, filters, limit=limit, page=page, sort=sort, group=group or None
                 )
+                if result.total:
+                    by_year = await in_worker(request, lambda c: index().trend(q, filters))
+                    chart = _chart(by_year)
             except UsageError as exc:
                 error = exc
         params |= {"sort": sort if sort != "relevance" else "", "group": group}
@@ -303,6 +325,7 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
                 "csv_url": "/api/search.csv?"
                 + _query_string({k: v for k, v in params.items() if k != "group"}),
                 "limit": limit,
+                "chart": chart,
             },
         )
 
@@ -361,6 +384,36 @@ class Guard:
             self.templates,
         )
         await refusal(scope, receive, with_headers)
+
+
+CHART_WIDTH, CHART_HEIGHT = 640, 120
+
+
+def _chart(counted) -> dict | None:
+    """Bars of a trend for the page's SVG: height by turns per 10,000 words spoken that
+    year, the count on top; undated turns left out. None when under two dated years."""
+    rows = [r for r in counted.rows if r.period != "undated"]
+    if len(rows) < 2:
+        return None
+    top = max((r.per_10k or 0 for r in rows), default=0) or 1
+    step = CHART_WIDTH / len(rows)
+    bars = []
+    for i, row in enumerate(rows):
+        height = round((CHART_HEIGHT - 30) * (row.per_10k or 0) / top, 1)
+        bars.append(
+            {
+                "period": row.period,
+                "turns": row.turns,
+                "words": row.words,
+                "rate": row.per_10k or 0,
+                "x": round(i * step + step * 0.1, 1),
+                "width": round(step * 0.8, 1),
+                "height": height,
+                "y": round(CHART_HEIGHT - 15 - height, 1),
+                "label_x": round(i * step + step / 2, 1),
+            }
+        )
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
 def _filters(speaker, role, topic, transcript, since, until) -> Filters:
