@@ -36,6 +36,8 @@ _EXPORTS = {
     "IndexStats": "searcher.browse",
     "TopicSummary": "searcher.topics",
     "Trend": "searcher.trends",
+    "ExchangeResult": "searcher.exchanges",
+    "ExchangeHit": "searcher.exchanges",
     "TurnGroup": "searcher.ordering",
     "RankingConfig": "searcher.ranking",
     # errors
@@ -77,6 +79,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
     )
     from searcher.api import Index, open_index
     from searcher.browse import IndexStats, SpeakerSummary, TurnInContext
+    from searcher.exchanges import ExchangeHit, ExchangeResult
     from searcher.hits import TurnRecord
     from searcher.ordering import TurnGroup
     from searcher.query import Filters
@@ -90,6 +93,8 @@ __all__ = [
     "BuildError",
     "CorpusError",
     "DiskFullError",
+    "ExchangeHit",
+    "ExchangeResult",
     "Filters",
     "Index",
     "IndexCheck",

@@ -27,6 +27,7 @@ from searcher.browse import (
     show_turn,
     transcript_turns,
 )
+from searcher.exchanges import ExchangeResult, search_exchanges
 from searcher.facets import FACET_SIZE
 from searcher.hits import TurnRecord
 from searcher.query import SEARCH_SECONDS, Filters
@@ -105,6 +106,13 @@ class Index:
     ) -> Iterator[TurnRecord]:
         """Every matching turn in order, one at a time (exports of any size)."""
         return iter_hits(self._current(), query, filters, sort=sort, snippets=snippets)
+
+    def exchanges(
+        self, query: str, filters: Filters | None = None, *, limit: int = 10, page: int = 1
+    ) -> ExchangeResult:
+        """Question–answer exchanges as results, each scored as one text (see
+        `searcher.exchanges`)."""
+        return search_exchanges(self._current(), query, filters, limit, page)
 
     def trend(
         self,

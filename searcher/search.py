@@ -167,7 +167,7 @@ def iter_hits(
         searcher.budget = None
     if ordered is None:
         return
-    terms = _term_weights(prepared.parsed, searcher) if snippets else {}
+    terms = term_weights(prepared.parsed, searcher) if snippets else {}
     for i, (docnum, score) in enumerate(ordered):
         # each turn's own snippet budget: an export has no page to share one
         yield _record(index, docnum, score, i + 1, terms, SnippetBudget(), snippets)
@@ -311,7 +311,7 @@ def _run(index, prepared, limit, page, facets, snippets, sort, group, group_size
     else:
         ranked = rank(searcher, parsed, page * limit, allowed)
         page_hits, total, matched = ranked.hits[offset:], ranked.total, ranked.matched
-    terms = _term_weights(parsed, searcher)
+    terms = term_weights(parsed, searcher)
     hits = []
     reading = SnippetBudget()
     for i, (docnum, score) in enumerate(page_hits):
@@ -356,7 +356,7 @@ def _no_facets() -> dict[str, dict[str, int]]:
     return {"speaker": {}, "role": {}, "topic": {}, "year": {}}
 
 
-def _term_weights(parsed: q.Query, searcher) -> dict[str, float]:
+def term_weights(parsed: q.Query, searcher) -> dict[str, float]:
     """Return the stemmed text terms of a query (wildcards expanded), weighted by rarity."""
     reader = searcher.reader()
     # iter_all_terms sees through every wrapper; existing_terms expands wildcards and fuzzies.

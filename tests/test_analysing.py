@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 from indexer.errors import UsageError
 from searcher.app.cli import app
 from searcher.app.web import create_app
+from searcher.exchanges import search_exchanges
 from searcher.export import FIELDS
 from searcher.query import Filters, clean_query, make_filter, parse_query
 from searcher.search import search
 from searcher.trends import trend
+from tests.conftest import SEED_ID
 
 
 def _every(turns, text: str) -> set[int]:
@@ -226,3 +228,56 @@ def test_trend_through_the_cli_and_the_api(turns, bundled_index, runner):
     page = client.get("/", params={"q": "inflation"}).text
     assert page.count('class="bar"') == len([r for r in counted.rows if r.period != "undated"])
     assert 'href="/?q=inflation&amp;since=2017&amp;until=2017" class="bar"' in page
+
+
+# --- Exchanges as results -----------------------------------------------------------------
+
+KASYANOV = "000_af3ddc70366262e7:x9"
+
+
+def test_the_pension_question_comes_back_with_its_answer(turns):
+    """Kasyanov asks how pensions count work abroad (turn 37); Putin asks his age (38, a
+    clarifying question) and answers in turn 40: one result holds question and answer."""
+    found = search_exchanges(turns, "pension for people who worked abroad", limit=10)
+    ours = [x for x in found.exchanges if x.id == KASYANOV]
+    assert ours, [x.id for x in found.exchanges]
+    exchange = ours[0]
+    assert f"{SEED_ID}:40" in exchange.turn_ids
+    assert exchange.question.turn_id == f"{SEED_ID}:37"
+    assert exchange.question.speaker == "Maxim Kasyanov"
+    assert exchange.answer.turn_id == f"{SEED_ID}:40"
+    assert exchange.answer.speaker == "Vladimir Putin"
+    assert f"{SEED_ID}:37" in exchange.matching_turn_ids
+    assert "pension" in exchange.question.snippet.lower()
+    # In the asker's own words, it is the best exchange.
+    own_words = search_exchanges(turns, "pension calculated for employment outside Russia")
+    assert own_words.exchanges[0].id == KASYANOV
+
+
+def test_exchanges_are_ranked_and_paged(turns):
+    everything = search_exchanges(turns, "pension", limit=30)
+    scores = [x.score for x in everything.exchanges]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 30
+    second = search_exchanges(turns, "pension", limit=10, page=2)
+    assert [x.id for x in second.exchanges] == [x.id for x in everything.exchanges[10:20]]
+    assert [x.rank for x in second.exchanges] == list(range(11, 21))
+    for exchange in everything.exchanges:
+        if exchange.question is not None:
+            assert exchange.question.seq < exchange.answer.seq
+            assert exchange.question.speaker != exchange.answer.speaker
+
+
+def test_exchanges_through_the_cli_and_the_api(turns, bundled_index, runner):
+    query = "pension for people who worked abroad"
+    args = ["search", query, "--by", "exchange", "--limit", "10", "--index", bundled_index]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0, text.output
+    assert "Q [37] Maxim Kasyanov" in text.stdout and "A [40] Vladimir Putin" in text.stdout
+    as_json = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert as_json == search_exchanges(turns, query, limit=10).to_json()
+    assert as_json["by"] == "exchange" and KASYANOV in [x["id"] for x in as_json["exchanges"]]
+    client = TestClient(create_app(bundled_index), base_url="http://127.0.0.1")
+    api = client.get("/api/search", params={"q": query, "by": "exchange"}).json()
+    assert api == as_json
+    refused = runner.invoke(app, [*args, "--sort", "date"])
+    assert refused.exit_code == 1 and refused.stderr.startswith("Error: --by exchange ranks")

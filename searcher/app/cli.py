@@ -59,6 +59,11 @@ class Group(StrEnum):
     transcript = "transcript"
 
 
+class Unit(StrEnum):
+    turn = "turn"
+    exchange = "exchange"
+
+
 class App(typer.Typer):
     """A Typer app whose commands share one error boundary for the library's errors."""
 
@@ -278,6 +283,10 @@ def search_command(
         typer.Option(help="One entry per transcript: its best turns and how many more match."),
     ] = None,
     group_size: Annotated[int, typer.Option(help="Turns shown per transcript with --group.")] = 3,
+    by: Annotated[
+        Unit,
+        typer.Option(help="Rank turns, or question–answer exchanges (question and answer as one)."),
+    ] = Unit.turn,
     facets: Annotated[
         bool, typer.Option(help="Count the matching turns by speaker, role, topic and year.")
     ] = False,
@@ -317,6 +326,20 @@ def search_command(
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=output is not RowsFormat.text))
     with open_index(index) as opened:
+        if by is Unit.exchange:
+            if every or group is not None or sort is not Sort.relevance:
+                raise UsageError(
+                    "--by exchange ranks exchanges by relevance, a page at a time.",
+                    "Leave out --limit all, --group and --sort with --by exchange.",
+                )
+            exchanges = opened.exchanges(query, filters, limit=size, page=page)
+            if output is RowsFormat.json:
+                _print_json(exchanges.to_json())
+            elif rows:
+                write_rows(exchanges.hits, sys.stdout, output.value)
+            else:
+                _render_exchanges(exchanges, filters)
+            return
         if every:
             if group is not None:
                 raise UsageError(
@@ -717,6 +740,43 @@ def _render_hit(console, hit: TurnRecord, plain: bool, replies) -> None:
         line.append(reply.speaker, style="bold")
         line.append(f" [{reply.turn_id}]: {_shorten(reply.text)}")
         console.print(line)
+
+
+def _render_exchanges(result, filters: Filters) -> None:
+    console = _stdout()
+    plain = not console.is_terminal or console.no_color
+    if not result.exchanges:
+        console.print(f"No exchanges match {result.query!r}{_filter_note(filters)}.")
+        return
+    first = (result.page - 1) * result.limit + 1
+    last = first + len(result.exchanges) - 1
+    console.print(
+        f"{_count(result.total, 'exchange')} match {result.query!r}{_filter_note(filters)} "
+        f"(showing {first}–{last})."
+    )
+    for exchange in result.exchanges:
+        console.print()
+        line = Text(f"{exchange.rank:>3}. ")
+        line.append(exchange.title, style="bold")
+        console.print(line)
+        where = ", ".join(x for x in (exchange.date, exchange.place) if x) or "undated"
+        console.print(
+            Text(
+                f"     {where} · {exchange.id} · {_count(len(exchange.turn_ids), 'turn')}",
+                style="dim",
+            )
+        )
+        for label, record in (("Q", exchange.question), ("A", exchange.answer)):
+            if record is None:
+                continue
+            head = Text(f"     {label} [{record.seq}] ")
+            head.append(record.speaker, style="bold")
+            if record.role:
+                head.append(f" — {record.role}")
+            console.print(head)
+            body = Text("       ")
+            body.append_text(_emphasised(record, plain))
+            console.print(body)
 
 
 def _render_facets(console, result: SearchResult) -> None:

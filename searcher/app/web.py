@@ -183,9 +183,18 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         group: str | None = None,
         group_size: int = Query(3, ge=1, le=MAX_PAGE_SIZE),
         facet_limit: int = Query(20, ge=1, le=MAX_FACETS),
+        by: str = "turn",
     ) -> dict:
-        """Search turns: the same parameters and JSON as `remarks search --format json`."""
+        """Search turns: the same parameters and JSON as `remarks search --format json`
+        (`by=exchange`: `remarks search --by exchange`)."""
         filters = _filters(speaker, role, topic, transcript, since, until)
+        if by == "exchange":
+            found = await in_worker(
+                request, lambda cancel: index().exchanges(q, filters, limit=limit, page=page)
+            )
+            return found.to_json()
+        if by != "turn":
+            raise UsageError(f"by={by!r} is not a unit of results.", "Use by=turn or by=exchange.")
         result = await run_search(
             request,
             q,
