@@ -65,10 +65,16 @@ STOP_WORDS = frozenset(
 @lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Map typographic variants to ASCII and strip accents: `Niinistö` → `niinisto`."""
-    word = word.translate(FOLD_TABLE)
-    if word.isascii():
-        return word
-    decomposed = unicodedata.normalize("NFKD", word)
+    return fold_text(word)
+
+
+def fold_text(text: str) -> str:
+    """`fold` for any text, not memoised (a paragraph would crowd the words out of the
+    cache)."""
+    text = text.translate(FOLD_TABLE)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

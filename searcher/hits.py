@@ -1,6 +1,6 @@
 """`TurnRecord`: a stored turn as the searcher returns it, and its JSON form."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from indexer.ids import make_turn_id
 
@@ -27,11 +27,27 @@ class TurnRecord:
 
     def to_json(self) -> dict:
         """Return the JSON object of the contract (`rank`/`score` only for search hits)."""
-        data = asdict(self)
-        data["highlights"] = [list(span) for span in self.highlights]
-        if self.rank is None:
-            del data["rank"], data["score"]
-        else:
+        # Written out, not `asdict` (which deep-copies every list): exports call it per row.
+        exchange = self.exchange
+        data: dict = {
+            "turn_id": self.turn_id,
+            "transcript": self.transcript,
+            "title": self.title,
+            "date": self.date,
+            "place": self.place,
+            "seq": self.seq,
+            "speaker": self.speaker,
+            "role": self.role,
+            "topics": list(self.topics),
+            "text": self.text,
+            "exchange": (
+                {"id": exchange["id"], "turn_ids": list(exchange["turn_ids"])} if exchange else None
+            ),
+            "snippet": self.snippet,
+            "highlights": [list(span) for span in self.highlights],
+        }
+        if self.rank is not None:
+            data["rank"] = self.rank
             data["score"] = round(self.score or 0.0, 4)
         return data
 

@@ -155,14 +155,14 @@ def iter_hits(
     seconds: float = EXPORT_SECONDS,
 ) -> Iterator[TurnRecord]:
     """Yield every turn that matches, in order (ranked, or by date), with its rank, score and
-    snippet: for exports of any size. Memory holds the ranked document numbers, not the
-    turns; each turn is read as it is yielded."""
+    snippet: for exports of any size (no query and no filter: every turn). Memory holds the
+    ranked document numbers, not the turns; each turn is read as it is yielded."""
     check_order(sort, None)
     prepared = prepare_search(index, query, filters, seconds, None)
     searcher = index.searcher
     searcher.budget = prepared.budget
     try:
-        ordered = every_match(index, prepared, sort)
+        ordered = every_match(index, prepared, sort, empty_means_all=True)
     finally:
         searcher.budget = None
     if ordered is None:
@@ -222,9 +222,13 @@ def _nothing(prepared: _Prepared) -> bool:
     return prepared.allowed is not None and not prepared.allowed
 
 
-def every_match(index, prepared: _Prepared, sort: str) -> list[tuple[int, float]] | None:
-    """Every matching turn with its score, in the requested order (None: nothing matches)."""
-    if _nothing(prepared):
+def every_match(
+    index, prepared: _Prepared, sort: str, empty_means_all: bool = False
+) -> list[tuple[int, float]] | None:
+    """Every matching turn with its score, in the requested order (None: nothing matches).
+    With `empty_means_all`, no query and no filter means every turn (exports, trends)."""
+    empty = prepared.parsed is q.NullQuery and prepared.filter_query is None
+    if not (empty and empty_means_all) and _nothing(prepared):
         return None
     searcher = index.searcher
     order = CorpusOrder(searcher)

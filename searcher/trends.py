@@ -87,11 +87,12 @@ def trend(
         raise UsageError(f"--split {split!r} cannot split a trend.", "Use speaker, role or topic.")
     if split_limit < 1:
         raise UsageError(f"--split-limit {split_limit} is out of range.", "Use 1 or more.")
-    prepared = prepare_search(index, query or "*", filters)
+    prepared = prepare_search(index, query, filters)
     searcher = index.searcher
     searcher.budget = prepared.budget
     try:
-        matched = {docnum for docnum, _ in every_match(index, prepared, "relevance") or []}
+        ordered = every_match(index, prepared, "relevance", empty_means_all=True) or []
+        matched = {docnum for docnum, _ in ordered}
     finally:
         searcher.budget = None
     reader = searcher.reader()

@@ -281,3 +281,38 @@ def test_exchanges_through_the_cli_and_the_api(turns, bundled_index, runner):
     assert api == as_json
     refused = runner.invoke(app, [*args, "--sort", "date"])
     assert refused.exit_code == 1 and refused.stderr.startswith("Error: --by exchange ranks")
+
+
+def test_the_page_sorts_groups_and_keeps_both_in_its_links(turns, bundled_index):
+    client = TestClient(create_app(bundled_index), base_url="http://127.0.0.1")
+    grouped = client.get("/", params={"q": "robots", "group": "transcript", "limit": 3}).text
+    expected = search(turns, "robots", group="transcript", limit=3)
+    found = re.findall(r'<section class="group" data-transcript="([^"]+)">', grouped)
+    assert found == [g.transcript for g in expected.groups]
+    assert f"in {expected.total_groups} transcripts" in grouped
+    pages = -(-expected.total_groups // 3)
+    assert f"page={pages}" in grouped and f"page={pages + 1}" not in grouped
+    assert "group=transcript" in grouped.split('id="total"')[1]  # links keep the toggle
+    dated = client.get("/", params={"q": "pension", "sort": "date"}).text
+    dates = re.findall(r'<div class="meta">[^<]*? · (\d{4}-\d\d-\d\d)', dated)
+    assert dates == sorted(dates) and len(dates) == 10
+    assert '<option value="date" selected>' in dated
+    assert "sort=date" in dated.split('id="csv"')[1].split(">")[0]
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["skies dying lying", "early only happiness", "possibility relational", "robots people"],
+)
+def test_the_snippet_prefilter_never_hides_a_match(turns, words, seed_text):
+    """Paragraphs are skipped when they cannot hold a query stem; compared with analysing
+    every paragraph, on every paragraph of the seed transcript and of the query's hits."""
+    from indexer.analysis import term_spans
+    from searcher.snippets import _matches
+
+    terms = {t.text: 1.0 for t in turns.analyzers.text(words)}
+    texts = [seed_text, *(h.text for h in search(turns, words, limit=200).hits)]
+    paragraphs = [p for text in texts for p in text.split("\n") if p.strip()]
+    for paragraph in paragraphs:
+        expected = [s for s in term_spans(paragraph) if s[2] in terms]
+        assert _matches(paragraph, terms, None) == expected

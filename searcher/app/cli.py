@@ -401,10 +401,7 @@ def export_command(
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=True))
     with open_index(index) as opened:
-        if not query and not filters:
-            records = opened.hits("*", sort=sort.value, snippets=False)
-        else:
-            records = opened.hits(query, filters, sort=sort.value, snippets=bool(query))
+        records = opened.hits(query, filters, sort=sort.value, snippets=bool(query))
         if out is None:
             write_rows(records, sys.stdout, output.value)
             return
