@@ -300,8 +300,11 @@ def _sync_files(context, ix, indexed, files, report: IndexReport, recorder, opti
                 _delete_transcript(writer, record.transcript, recorder.deleted)
                 report.removed += 1
             for source, loaded, known in changes:
-                _delete_transcript(writer, loaded.transcript.id, recorder.deleted)
-                write_transcript(writer, source, loaded, context.annotations)
+                before = _delete_transcript(writer, loaded.transcript.id, recorder.deleted)
+                written = write_transcript(writer, source, loaded, context.annotations)
+                report.new_turns += [
+                    turn_id for turn_id, text in written if _text_key(text) not in before
+                ]
                 if known:
                     report.updated += 1
                 else:
@@ -313,11 +316,20 @@ def _sync_files(context, ix, indexed, files, report: IndexReport, recorder, opti
             raise
 
 
-def _delete_transcript(writer, transcript: str, deleted: DeletedLengths) -> None:
+def _delete_transcript(writer, transcript: str, deleted: DeletedLengths) -> set[str]:
+    """Delete a transcript's turns; return their texts (normalised), to tell new turns from
+    old ones when it is written again."""
     searcher = writer.searcher()
+    texts = set()
     for docnum in searcher.docs_for_query(Term("transcript", transcript)):
         deleted.note(searcher.reader(), docnum)
+        texts.add(_text_key(searcher.stored_fields(docnum).get("text", "")))
     writer.delete_by_term("transcript", transcript)
+    return texts
+
+
+def _text_key(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _deleted_share(writer) -> float:

@@ -43,8 +43,8 @@ def load_source(
 
 def write_transcript(
     writer, source: SourceFile, loaded: ReadResult, annotations: Annotations
-) -> int:
-    """Add the turns of a loaded transcript to a Whoosh writer; return how many."""
+) -> list[tuple[str, str]]:
+    """Add the turns of a loaded transcript to a Whoosh writer; return their ids and texts."""
     transcript = loaded.transcript
     record = SourceRecord(
         source.rel, transcript.id, source.size, source.mtime_ns, loaded.sha256, transcript.topics
@@ -53,4 +53,4 @@ def write_transcript(
     docs = turn_documents(annotated, record)
     for doc in docs:
         writer.add_document(**doc)
-    return len(docs)
+    return [(doc["turn_id"], doc["text"]) for doc in docs]

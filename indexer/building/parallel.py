@@ -202,7 +202,7 @@ def _write_share(share: _Share, messages) -> ShareResult:
             loaded = load_source(share.corpus, source, result.report)
             if loaded is not None:
                 writer = writer or segment_writer(ix, share.limitmb, lock=False)
-                turns += write_transcript(writer, source, loaded, share.annotations)
+                turns += len(write_transcript(writer, source, loaded, share.annotations))
                 result.report.added += 1
                 if turns >= share.segment_turns:
                     result.segments.append(finish_segment(writer))

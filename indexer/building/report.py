@@ -38,6 +38,9 @@ class IndexReport:
     workers: int = 1
     optimized: bool = False
     segments: int = 0
+    # Turns this sync added or whose text changed (ids), for saved searches; a rebuild
+    # re-indexes what was there and lists none.
+    new_turns: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {

@@ -3,7 +3,9 @@
 import csv
 import functools
 import json
+import subprocess
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -24,6 +26,7 @@ from searcher import (
     open_index,
 )
 from searcher.export import write_rows
+from searcher.watches import Watch, WatchBook, check_watches, result_filters, run_watch
 
 if TYPE_CHECKING:
     from indexer import IndexReport
@@ -189,9 +192,16 @@ def _report_problems(report: "IndexReport") -> None:
         )
 
 
-def _render_report(report: "IndexReport", output: OutputFormat, quiet: bool) -> None:
+def _render_report(
+    report: "IndexReport",
+    output: OutputFormat,
+    quiet: bool,
+    alerts: list | None = None,
+    notify: str | None = None,
+) -> None:
+    alerts = alerts or []
     if output is OutputFormat.json:
-        _print_json(report.to_json())
+        _print_json(report.to_json() | {"alerts": [a.to_json() for a in alerts]})
     elif not quiet:
         console = _stdout()
         if report.rebuilt:
@@ -206,12 +216,35 @@ def _render_report(report: "IndexReport", output: OutputFormat, quiet: bool) -> 
             f"in {report.seconds:.1f} s. The index holds "
             f"{_count(report.transcripts, 'transcript')}, {_count(report.turns, 'turn')}."
         )
+        for alert in alerts:
+            console.print()
+            console.print(
+                Text(
+                    f"Saved search {alert.watch!r}: {_count(len(alert.hits), 'new hit')}",
+                    style="bold",
+                )
+            )
+            for hit in alert.hits:
+                console.print(f"  {hit.speaker} · {hit.date or 'undated'} · {hit.turn_id}")
+                console.print(Text(f"    {_shorten(hit.snippet or hit.text, 200)}", style="dim"))
+    if alerts and notify:
+        payload = json.dumps({"alerts": [a.to_json() for a in alerts]}, ensure_ascii=False)
+        ran = subprocess.run(notify, shell=True, input=payload, text=True, check=False)
+        if ran.returncode != 0:
+            sys.stderr.write(
+                f"Warning: the notify command exited with status {ran.returncode}; "
+                "the index is up to date.\n"
+            )
     _report_problems(report)
     if report.failed:
         raise typer.Exit(1)
 
 
 WaitOption = Annotated[float, typer.Option(help="Seconds to wait for another writer to finish.")]
+NotifyOption = Annotated[
+    str | None,
+    typer.Option(help="Run this shell command with the new hits' JSON on its standard input."),
+]
 
 
 @app.command("index")
@@ -229,16 +262,19 @@ def index_command(
         bool, typer.Option(help="Merge the index into one segment (smaller, faster).")
     ] = False,
     wait: WaitOption = 30.0,
+    notify_command: NotifyOption = None,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
     """Bring the index in step with the corpus: add new, replace changed, drop deleted files.
 
     A damaged index, or one built by another version of remarks, is rebuilt from scratch.
+    New hits of saved searches (remarks watch) are reported.
     """
     quiet_build = quiet or output is OutputFormat.json
     report = _build(corpus, index, quiet_build, rebuild, wait, workers, optimize)
-    _render_report(report, output, quiet)
+    alerts = check_watches(index, corpus, report.new_turns)
+    _render_report(report, output, quiet, alerts, notify_command)
 
 
 @app.command("add")
@@ -248,10 +284,11 @@ def add_command(
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
     wait: WaitOption = 30.0,
+    notify_command: NotifyOption = None,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
-    """Copy transcripts into the corpus folder and index them."""
+    """Copy transcripts into the corpus folder and index them; report saved searches' hits."""
     from indexer import add_transcripts
 
     added = add_transcripts(files, corpus, force=force)
@@ -259,7 +296,8 @@ def add_command(
         for item in added:
             _stdout().print(f"{item.source} → {item.target} ({item.status})")
     report = _build(corpus, index, quiet or output is OutputFormat.json, wait=wait)
-    _render_report(report, output, quiet)
+    alerts = check_watches(index, corpus, report.new_turns)
+    _render_report(report, output, quiet, alerts, notify_command)
 
 
 @app.command("search", context_settings={"ignore_unknown_options": True})
@@ -505,6 +543,83 @@ def _render_trend(counted, filters: Filters) -> None:
                 f"and {counted.split_more:,} more (--split-limit "
                 f"{len(values) + counted.split_more} shows all)"
             )
+
+
+watch_app = App(help="Saved searches: new hits are reported after each remarks index.")
+app.add_typer(watch_app, name="watch")
+
+
+@watch_app.command("add")
+def watch_add_command(
+    name: Annotated[str, typer.Argument(help="A name for the saved search.")],
+    query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
+    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
+    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
+    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
+    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
+    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+) -> None:
+    """Save a search (checked first) in the corpus folder's watches.toml."""
+    filters = Filters(speaker, role, topic, transcript, since, until)
+    if live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=True))
+    with open_index(index) as opened:
+        book = WatchBook(corpus)
+        book.add(opened.turns, Watch(name, query, filters))
+    _stdout().print(f"Saved {name!r} in {book.path}; `remarks index` reports its new hits.")
+
+
+@watch_app.command("list")
+def watch_list_command(
+    corpus: CorpusOption = Path("corpus"), output: FormatOption = OutputFormat.text
+) -> None:
+    """List the saved searches."""
+    book = WatchBook(corpus)
+    if output is OutputFormat.json:
+        _print_json([w.to_json() for w in book])
+        return
+    if not len(book):
+        _stdout().print(f"No saved searches in {book.path} (remarks watch add NAME QUERY).")
+        return
+    table = Table("Name", "Query", "Filters", "Last run", box=None, pad_edge=False)
+    for w in book:
+        table.add_row(w.name, w.query, _filter_note(w.filters).strip(" ()"), w.last_run or "–")
+    _stdout().print(table)
+
+
+@watch_app.command("remove")
+def watch_remove_command(
+    name: Annotated[str, typer.Argument(help="The saved search to remove.")],
+    corpus: CorpusOption = Path("corpus"),
+) -> None:
+    """Remove a saved search."""
+    WatchBook(corpus).remove(name)
+    _stdout().print(f"Removed {name!r}.")
+
+
+@watch_app.command("run")
+def watch_run_command(
+    name: Annotated[str, typer.Argument(help="The saved search to run.")],
+    since: Annotated[
+        str | None, typer.Option(help="Hits from transcripts dated since (default: last run).")
+    ] = None,
+    index: IndexOption = Path("index"),
+    corpus: CorpusOption = Path("corpus"),
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Run a saved search: its hits from transcripts dated since a date or its last run."""
+    book = WatchBook(corpus)
+    watch = book.get(name)
+    with open_index(index) as opened:
+        result = run_watch(opened.turns, watch, since)
+    book.mark_run(name, date.today())
+    if output is OutputFormat.json:
+        _print_json(result.to_json())
+    else:
+        _render_result(result, result_filters(watch, since), {})
 
 
 @app.command("show")

@@ -16,7 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.datastructures import MutableHeaders
@@ -33,6 +33,7 @@ from indexer.errors import (
 )
 from indexer.ids import make_turn_id
 from searcher import Filters, Index, TurnRecord, open_index
+from searcher.app.feed import FEED_SIZE, atom_feed
 from searcher.export import write_rows
 from searcher.query import MAX_QUERY_CHARS
 
@@ -266,6 +267,28 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         )
         return counted.to_json()
 
+    @app.get("/feed")
+    async def feed(
+        request: Request,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        speaker: str | None = None,
+        role: str | None = None,
+        topic: str | None = None,
+        transcript: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ):
+        """An Atom feed of a search: its newest matching turns (subscribe to get new ones)."""
+        filters = _filters(speaker, role, topic, transcript, since, until)
+        result = await in_worker(
+            request,
+            lambda cancel: index().search(q, filters, limit=FEED_SIZE, sort="-date", cancel=cancel),
+        )
+        what = " ".join(x for x in (q, _filter_note(filters)) if x) or "every turn"
+        base = str(request.base_url)
+        xml = atom_feed(f"remarks: {what}", str(request.url), base, result.hits)
+        return Response(xml, media_type="application/atom+xml; charset=utf-8")
+
     @app.get("/api/turns/{turn_id:path}")
     def api_turn(turn_id: str, context: int = Query(2, ge=0, le=20)) -> dict:
         """One turn with `context` turns on each side and its exchange."""
@@ -331,6 +354,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
                     + _query_string({**params, "limit": limit if limit != 10 else "", **changes})
                 ),
                 "pages": _pages(result, limit) if result else [],
+                "feed_url": "/feed?"
+                + _query_string({k: v for k, v in params.items() if k not in ("group", "sort")}),
                 "csv_url": "/api/search.csv?"
                 + _query_string({k: v for k, v in params.items() if k != "group"}),
                 "limit": limit,
@@ -423,6 +448,10 @@ def _chart(counted) -> dict | None:
             }
         )
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+
+
+def _filter_note(filters: Filters) -> str:
+    return ", ".join(f"{name}: {value}" for name, value in vars(filters).items() if value)
 
 
 def _filters(speaker, role, topic, transcript, since, until) -> Filters:
