@@ -26,6 +26,7 @@ from searcher import (
     open_index,
 )
 from searcher.export import write_rows
+from searcher.kwic import concordance
 from searcher.watches import Watch, WatchBook, check_watches, result_filters, run_watch
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 
 BAR_WIDTH = 30
+KWIC_SIDE_CHARS = 40  # context shown on each side of a match in text output
 
 
 class OutputFormat(StrEnum):
@@ -620,6 +622,64 @@ def watch_run_command(
         _print_json(result.to_json())
     else:
         _render_result(result, result_filters(watch, since), {})
+
+
+class KwicSort(StrEnum):
+    date = "date"
+    left = "left"
+    right = "right"
+    speaker = "speaker"
+
+
+@app.command("kwic")
+def kwic_command(
+    query: Annotated[str, typer.Argument(help="A word or a phrase (stemmed like search).")],
+    width: Annotated[int, typer.Option(help="Words of context on each side.")] = 6,
+    sort: Annotated[
+        KwicSort, typer.Option(help="date, left (by the words before), right, speaker.")
+    ] = KwicSort.date,
+    limit: Annotated[int, typer.Option(help="Lines shown at most.")] = 1000,
+    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
+    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
+    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
+    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
+    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    index: IndexOption = Path("index"),
+    output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
+        TrendFormat.text
+    ),
+) -> None:
+    """Every occurrence of a word or phrase with the words around it (keyword in context)."""
+    filters = Filters(speaker, role, topic, transcript, since, until)
+    with open_index(index) as opened:
+        found = concordance(opened.turns, query, filters, width, sort.value, limit)
+    if output is TrendFormat.json:
+        _print_json(found.to_json())
+        return
+    if output is TrendFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["left", "match", "right", "speaker", "date", "turn_id"])
+        for line in found.lines:
+            writer.writerow(
+                [line.left, line.match, line.right, line.speaker, line.date, line.turn_id]
+            )
+        return
+    console = _stdout()
+    shown = f" (showing {len(found.lines)})" if found.total > len(found.lines) else ""
+    console.print(
+        f"{_count(found.total, 'occurrence')} of {query!r} in {_count(found.turns, 'turn')}"
+        f"{_filter_note(filters)}{shown}."
+    )
+    side = KWIC_SIDE_CHARS
+    for line in found.lines:
+        left = line.left if len(line.left) <= side else "…" + line.left[-(side - 1) :]
+        right = line.right if len(line.right) <= side else line.right[: side - 1] + "…"
+        row = Text(f"{left:>{side}}  ")
+        row.append(line.match, style="bold")
+        row.append(f"  {right:<{side}}  ")
+        row.append(f"{line.speaker} · {line.date or 'undated'} · {line.turn_id}", style="dim")
+        console.print(row, no_wrap=True, overflow="ellipsis")
 
 
 @app.command("show")
