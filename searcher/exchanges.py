@@ -22,7 +22,7 @@ from indexer.errors import UsageError
 from searcher.hits import TurnRecord, record_from_fields
 from searcher.query import Filters
 from searcher.ranking import QUERY_STOP_WORDS
-from searcher.search import MAX_LIMIT, every_match, prepare_search, term_weights
+from searcher.search import MAX_LIMIT, all_matches, prepare_search, term_weights
 from searcher.session import TurnIndex
 from searcher.snippets import SnippetBudget, make_snippet
 
@@ -100,11 +100,7 @@ def search_exchanges(
             'For example: remarks search "pension abroad" --by exchange',
         )
     searcher = index.searcher
-    searcher.budget = prepared.budget
-    try:
-        ranked = every_match(index, prepared, "relevance") or []
-    finally:
-        searcher.budget = None
+    ranked = all_matches(index, prepared, "relevance")
     scores = dict(ranked)
     units: dict[str, list[int]] = {}  # exchange id (or turn id) → its matching turns
     spans: dict[str, tuple[str, int, int]] = {}

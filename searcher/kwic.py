@@ -14,7 +14,7 @@ from indexer.analysis import TOKEN_RE, term_spans
 from indexer.errors import UsageError
 from searcher.ordering import CorpusOrder, by_date
 from searcher.query import Filters
-from searcher.search import every_match, prepare_search
+from searcher.search import all_matches, prepare_search
 from searcher.session import TurnIndex
 
 SORTS = ("date", "left", "right", "speaker")
@@ -81,11 +81,7 @@ def concordance(
         index, f'text:"{words}"' if len(stems) > 1 else f"text:{words}", filters
     )
     searcher = index.searcher
-    searcher.budget = prepared.budget
-    try:
-        ordered = every_match(index, prepared, "relevance") or []
-    finally:
-        searcher.budget = None
+    ordered = all_matches(index, prepared, "relevance")
     order = CorpusOrder(searcher)
     lines: list[KwicLine] = []
     turns = 0

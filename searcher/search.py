@@ -136,14 +136,29 @@ def search(
     if facet_limit < 1:
         raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
     prepared = prepare_search(index, query, filters, seconds, cancel)
-    searcher = index.searcher
-    searcher.budget = prepared.budget  # read by the scoring loops; only for this search
-    try:
+    with bounded(index, prepared):
         return _run(
             index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit
         )
+
+
+@contextlib.contextmanager
+def bounded(index: TurnIndex, prepared: "_Prepared"):
+    """Within the block, the searcher's scoring loops check this search's budget (its
+    deadline and cancel signal); after it, no budget outlives the search."""
+    index.searcher.budget = prepared.budget
+    try:
+        yield
     finally:
-        searcher.budget = None
+        index.searcher.budget = None
+
+
+def all_matches(
+    index: TurnIndex, prepared: "_Prepared", sort: str, empty_means_all: bool = False
+) -> list[tuple[int, float]]:
+    """`every_match` within the search's budget; an empty list when nothing matches."""
+    with bounded(index, prepared):
+        return every_match(index, prepared, sort, empty_means_all) or []
 
 
 def iter_hits(
@@ -159,14 +174,8 @@ def iter_hits(
     ranked document numbers, not the turns; each turn is read as it is yielded."""
     check_order(sort, None)
     prepared = prepare_search(index, query, filters, seconds, None)
+    ordered = all_matches(index, prepared, sort, empty_means_all=True)
     searcher = index.searcher
-    searcher.budget = prepared.budget
-    try:
-        ordered = every_match(index, prepared, sort, empty_means_all=True)
-    finally:
-        searcher.budget = None
-    if ordered is None:
-        return
     terms = term_weights(prepared.parsed, searcher) if snippets else {}
     for i, (docnum, score) in enumerate(ordered):
         # each turn's own snippet budget: an export has no page to share one

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from indexer.errors import UsageError
 from searcher.hits import column_text
 from searcher.query import Filters
-from searcher.search import every_match, prepare_search
+from searcher.search import all_matches, prepare_search
 from searcher.session import TurnIndex
 
 PERIODS = ("year", "month", "transcript")
@@ -89,12 +89,8 @@ def trend(
         raise UsageError(f"--split-limit {split_limit} is out of range.", "Use 1 or more.")
     prepared = prepare_search(index, query, filters)
     searcher = index.searcher
-    searcher.budget = prepared.budget
-    try:
-        ordered = every_match(index, prepared, "relevance", empty_means_all=True) or []
-        matched = {docnum for docnum, _ in ordered}
-    finally:
-        searcher.budget = None
+    ordered = all_matches(index, prepared, "relevance", empty_means_all=True)
+    matched = {docnum for docnum, _ in ordered}
     reader = searcher.reader()
     columns = _Columns(reader)
     allowed = prepared.allowed

@@ -117,6 +117,13 @@ QUERY_HELP = 'Words, "phrases", OR, AND, NOT, prefix*, fuzzy~, field:value.'
 SPEAKER_HELP = 'Only turns by this speaker: words of the name, or "Full Name" in quotes (exact).'
 ROLE_HELP = 'Only roles with these words, or "a role" in quotes (exact).'
 TRANSCRIPT_HELP = 'Only transcripts whose id holds this, or "an id" in quotes (exact).'
+# The search filters, the same in every command that takes them.
+SpeakerOption = Annotated[str | None, typer.Option(help=SPEAKER_HELP)]
+RoleOption = Annotated[str | None, typer.Option(help=ROLE_HELP)]
+TopicOption = Annotated[str | None, typer.Option(help="Only turns on this topic.")]
+TranscriptOption = Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)]
+SinceOption = Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")]
+UntilOption = Annotated[str | None, typer.Option(help="Up to this date, inclusive.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 
 
@@ -305,12 +312,12 @@ def add_command(
 @app.command("search", context_settings={"ignore_unknown_options": True})
 def search_command(
     query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
-    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
-    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
-    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
-    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
-    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     limit: Annotated[
         str, typer.Option(help="Hits per page (1 to 1000), or all (with --format csv or jsonl).")
     ] = "10",
@@ -417,12 +424,12 @@ class ExportFormat(StrEnum):
 @app.command("export")
 def export_command(
     query: Annotated[str, typer.Argument(help="Only turns matching this query (optional).")] = "",
-    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
-    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
-    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
-    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
-    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     sort: Annotated[
         Sort, typer.Option(help="date (oldest first, the default), -date, or relevance.")
     ] = Sort.date,
@@ -478,12 +485,12 @@ def trend_command(
     split_limit: Annotated[
         int, typer.Option(help="Speakers, roles or topics shown with --split (the most first).")
     ] = 8,
-    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
-    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
-    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
-    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
-    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
     output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
@@ -555,12 +562,12 @@ app.add_typer(watch_app, name="watch")
 def watch_add_command(
     name: Annotated[str, typer.Argument(help="A name for the saved search.")],
     query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
-    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
-    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
-    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
-    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
-    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
 ) -> None:
@@ -639,12 +646,12 @@ def kwic_command(
         KwicSort, typer.Option(help="date, left (by the words before), right, speaker.")
     ] = KwicSort.date,
     limit: Annotated[int, typer.Option(help="Lines shown at most.")] = 1000,
-    speaker: Annotated[str | None, typer.Option(help=SPEAKER_HELP)] = None,
-    role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
-    topic: Annotated[str | None, typer.Option(help="Only turns on this topic.")] = None,
-    transcript: Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)] = None,
-    since: Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     index: IndexOption = Path("index"),
     output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
         TrendFormat.text

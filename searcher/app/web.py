@@ -9,11 +9,12 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -171,13 +172,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     @app.get("/api/search")
     async def api_search(
         request: Request,
+        filters: FilterParams,
         q: str = Query("", max_length=MAX_QUERY_CHARS),
-        speaker: str | None = None,
-        role: str | None = None,
-        topic: str | None = None,
-        transcript: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
         page: int = Query(1, ge=1, le=MAX_PAGE),
         limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
         sort: str = "relevance",
@@ -188,7 +184,6 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     ) -> dict:
         """Search turns: the same parameters and JSON as `remarks search --format json`
         (`by=exchange`: `remarks search --by exchange`)."""
-        filters = _filters(speaker, role, topic, transcript, since, until)
         if by == "exchange":
             found = await in_worker(
                 request, lambda cancel: index().exchanges(q, filters, limit=limit, page=page)
@@ -212,17 +207,11 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     @app.get("/api/search.csv")
     async def api_search_rows(
         request: Request,
+        filters: FilterParams,
         q: str = Query("", max_length=MAX_QUERY_CHARS),
-        speaker: str | None = None,
-        role: str | None = None,
-        topic: str | None = None,
-        transcript: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
         sort: str = "relevance",
     ):
         """Every hit as CSV rows (`remarks search --limit all --format csv`)."""
-        filters = _filters(speaker, role, topic, transcript, since, until)
 
         def rows(cancel: threading.Event):
             # Written in the worker thread that owns the searcher, to a file that spills to
@@ -246,19 +235,13 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     @app.get("/api/trend")
     async def api_trend(
         request: Request,
+        filters: FilterParams,
         q: str = Query("", max_length=MAX_QUERY_CHARS),
         by: str = "year",
         split: str | None = None,
         split_limit: int = Query(8, ge=1, le=MAX_FACETS),
-        speaker: str | None = None,
-        role: str | None = None,
-        topic: str | None = None,
-        transcript: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
     ) -> dict:
         """Matching turns per period: the same JSON as `remarks trend --format json`."""
-        filters = _filters(speaker, role, topic, transcript, since, until)
         counted = await in_worker(
             request,
             lambda cancel: index().trend(
@@ -270,16 +253,10 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     @app.get("/feed")
     async def feed(
         request: Request,
+        filters: FilterParams,
         q: str = Query("", max_length=MAX_QUERY_CHARS),
-        speaker: str | None = None,
-        role: str | None = None,
-        topic: str | None = None,
-        transcript: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
     ):
         """An Atom feed of a search: its newest matching turns (subscribe to get new ones)."""
-        filters = _filters(speaker, role, topic, transcript, since, until)
         result = await in_worker(
             request,
             lambda cancel: index().search(q, filters, limit=FEED_SIZE, sort="-date", cancel=cancel),
@@ -452,6 +429,21 @@ def _chart(counted) -> dict | None:
 
 def _filter_note(filters: Filters) -> str:
     return ", ".join(f"{name}: {value}" for name, value in vars(filters).items() if value)
+
+
+def filter_params(
+    speaker: str | None = None,
+    role: str | None = None,
+    topic: str | None = None,
+    transcript: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Filters:
+    """The search filters of a request's query string (empty values count as absent)."""
+    return _filters(speaker, role, topic, transcript, since, until)
+
+
+FilterParams = Annotated[Filters, Depends(filter_params)]
 
 
 def _filters(speaker, role, topic, transcript, since, until) -> Filters:
