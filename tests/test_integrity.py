@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from indexer.building.build import index_corpus
-from indexer.errors import UsageError
+from indexer.errors import IndexDamagedError, UsageError
+from indexer.storage import store
 from indexer.storage.store import live_generation, open_index
 from indexer.whoosh_ext import writer as writer_module
 from searcher import snippets
@@ -440,6 +441,47 @@ def _comparable(stdout: str):
     if isinstance(data, dict):
         data.pop("index_bytes", None)  # the rebuilt index is one segment, not two
     return data
+
+
+def test_a_segment_rewritten_in_place_with_its_times_set_back_is_caught(pristine, tmp_path):
+    """Wherever the byte lands, and also after the copy was opened (and its change times
+    remembered): a write changes a file's change time, which no program can set back."""
+    _, clean, _ = pristine
+    segment = _largest_segment(live_generation(clean))
+    assert segment.stat().st_size > store.SMALL_FILE_BYTES  # else every open checksums it
+    for share in (0.05, 0.2, 1 / 3, 0.5, 0.7, 0.95):
+        index = tmp_path / f"index-{share:.2f}"
+        shutil.copytree(clean, index)
+        open_index(index).reader.close()  # remembers the copy's change times
+        path = _largest_segment(live_generation(index))
+        st = path.stat()
+        data = bytearray(path.read_bytes())
+        data[int(len(data) * share)] ^= 0x5A
+        path.write_bytes(bytes(data))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        with pytest.raises(IndexDamagedError) as caught:
+            open_index(index)
+        assert (caught.value.file, caught.value.problem) == (
+            path.name,
+            "its checksum differs from the one recorded",
+        )
+
+
+def test_a_copied_index_is_checksummed_once(pristine, tmp_path, monkeypatch):
+    _, clean, _ = pristine
+    index = tmp_path / "index"
+    shutil.copytree(clean, index)
+    segment = _largest_segment(live_generation(index))
+    summed: list[str] = []
+    real = store.checksum
+    monkeypatch.setattr(store, "checksum", lambda path: summed.append(path.name) or real(path))
+    open_index(index).reader.close()
+    assert segment.name in summed  # new change times: checked
+    summed.clear()
+    open_index(clean).reader.close()
+    open_index(index).reader.close()
+    assert segment.name not in summed  # as built, and as remembered: not read again
+    assert summed  # the small files still are
 
 
 def test_check_names_every_damaged_file(pristine, tmp_path, runner):

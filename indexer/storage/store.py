@@ -8,14 +8,22 @@ kept until the next publish, for searches that opened it just before the switch.
 
 Inside a generation, Whoosh numbers its commits (`_MAIN_N.toc`). Before commit N's table of
 contents is written, remarks writes the commit's stem table (`stems-N.json`) and its record
-(`commit-N.json`): the size, modification time and CRC-32 of every file of the commit, and the
-corpus settings it was built with. Whoosh's table of contents is written atomically, so a
-reader that sees commit N finds its record and stem table complete, whatever killed a writer
-and whenever. Opening an index checks every file's size, and the checksum of any file whose
-modification time is not the one recorded (segment files never change once written) and of
-the small files; `verify_index` checks every checksum.
+(`commit-N.json`): the size, modification time, change time and CRC-32 of every file of the
+commit, and the corpus settings it was built with. Whoosh's table of contents is written
+atomically, so a reader that sees commit N finds its record and stem table complete, whatever
+killed a writer and whenever.
+
+Opening an index checks every file's size, and the checksum of the small files and of any
+file whose modification time or change time (ctime) is not the one recorded. Segment files
+never change once written; a program can set a file's modification time back after writing
+it, but not its change time, so a file rewritten in place is checksummed. A copied or
+restored index (new change times) is checksummed in full once; the change times found sound
+are remembered in `checked.json`, best effort (a read-only index is checksummed at each
+open). `verify_index(full=True)` and `remarks check` checksum every file: only they catch
+damage that leaves every time alone (the disk's own decay).
 """
 
+import contextlib
 import errno
 import json
 import os
@@ -44,6 +52,7 @@ META = "remarks.json"
 INDEX_NAME = "MAIN"
 REBUILD_HINT = "Run `remarks index --rebuild` to build it again from the corpus."
 SMALL_FILE_BYTES = 1 << 20  # checked in full whenever the index is opened
+CHECKED = "checked.json"  # change times of files whose checksum was found sound
 OPEN_ATTEMPTS = 5
 COMMIT_RE = re.compile(r"^(?:commit|stems)-(\d+)\.json$")
 # Errors a damaged Whoosh file raises while it is opened or read.
@@ -123,10 +132,11 @@ def checksum(path: Path) -> int:
 
 
 def _fingerprint(path: Path, known: list | None = None) -> list:
+    """[size, modification time, CRC-32, change time] of a file (`known` if it still holds)."""
     st = path.stat()
-    if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+    if known and list(known[:2]) == [st.st_size, st.st_mtime_ns] and known[3:] == [st.st_ctime_ns]:
         return known
-    return [st.st_size, st.st_mtime_ns, checksum(path)]
+    return [st.st_size, st.st_mtime_ns, checksum(path), st.st_ctime_ns]
 
 
 def record_commit(
@@ -389,13 +399,18 @@ def _problems_of(gen: Path) -> list[tuple[str, str]]:
 
 
 def verify_index(gen: Path, record: dict | None, full: bool = True) -> list[tuple[str, str]]:
-    """Return (file, what is wrong) for every damaged file of a commit (empty: all sound)."""
+    """Return (file, what is wrong) for every damaged file of a commit (empty: all sound).
+
+    `full`: checksum every file; otherwise only those that may have changed (module docs).
+    """
     if record is None:
         return []
     problems = []
     files = record.get("files")
     if not isinstance(files, dict) or not files:
         return [(commit_name(record.get("generation", -1)), "it lists no files")]
+    checked = _read_checked(gen)
+    sound: dict[str, int] = {}
     for name, expected in sorted(files.items()):
         path = gen / name
         try:
@@ -406,11 +421,17 @@ def verify_index(gen: Path, record: dict | None, full: bool = True) -> list[tupl
         except OSError as exc:
             problems.append((name, f"it cannot be read ({exc.strerror})"))
             continue
-        size, mtime_ns, crc = expected
+        size, mtime_ns, crc = expected[:3]
         if st.st_size != size:
             problems.append((name, f"its size is {st.st_size:,} bytes, not {size:,}"))
             continue
-        if full or st.st_mtime_ns != mtime_ns or size <= SMALL_FILE_BYTES:
+        ctimes = {*expected[3:4], checked.get(name)}
+        if (
+            full
+            or size <= SMALL_FILE_BYTES
+            or st.st_mtime_ns != mtime_ns
+            or (len(expected) > 3 and st.st_ctime_ns not in ctimes)
+        ):
             try:
                 found = checksum(path)
             except OSError as exc:
@@ -418,7 +439,33 @@ def verify_index(gen: Path, record: dict | None, full: bool = True) -> list[tupl
                 continue
             if found != crc:
                 problems.append((name, "its checksum differs from the one recorded"))
+            elif size > SMALL_FILE_BYTES and st.st_ctime_ns not in ctimes:
+                sound[name] = st.st_ctime_ns
+    if sound and not problems:
+        _remember_checked(gen, {n: c for n, c in {**checked, **sound}.items() if n in files})
     return problems
+
+
+def _read_checked(gen: Path) -> dict[str, int]:
+    try:
+        data = json.loads((gen / CHECKED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, int)}
+
+
+def _remember_checked(gen: Path, checked: dict[str, int]) -> None:
+    """Write `checked.json` if the folder is writable (several readers may: each file is
+    whole, the last one stays)."""
+    tmp = gen / f"{CHECKED}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(checked, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, gen / CHECKED)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def index_size(index_dir: Path) -> int:
