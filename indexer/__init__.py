@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "index_corpus": "indexer.building.build",
     "add_transcripts": "indexer.building.adding",
+    "init_topics": "indexer.annotation.topics",
     "IndexReport": "indexer.building.report",
     "open_index": "indexer.storage.store",
     "OpenIndex": "indexer.storage.store",
@@ -30,6 +31,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # the same names, eagerly, for the type checker
+    from indexer.annotation.topics import init_topics
     from indexer.building.adding import add_transcripts
     from indexer.building.build import index_corpus
     from indexer.building.report import IndexReport
@@ -54,6 +56,7 @@ __all__ = [
     "diagnose",
     "index_corpus",
     "index_size",
+    "init_topics",
     "live_generation",
     "open_index",
 ]

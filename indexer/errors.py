@@ -18,6 +18,11 @@ class TranscriptError(RemarksError):
     """One transcript file cannot be read or parsed."""
 
 
+class NotATranscriptError(TranscriptError):
+    """A file with a transcript's extension that holds something else (JSON metadata, say):
+    skipped with a warning, not counted as a failure."""
+
+
 class IndexMissingError(RemarksError):
     """There is no index at the given path yet."""
 

@@ -7,11 +7,17 @@ from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text
 from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
+ATTR_SEPARATOR = "\x1f"  # between a turn's `name=value` attributes in its `attr_list` column
+
+
+def attribute_token(name: str, value: str) -> str:
+    """The word a `name=value` attribute is indexed as (letter case and spacing aside)."""
+    return " ".join(f"{name}={value}".replace(",", " ").split()).casefold()
 
 
 def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
@@ -39,6 +45,13 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         source=COLUMN(VarBytesColumn()),
         # Words spoken in the turn (every token, stop words too): the denominator of trends.
         words=COLUMN(NumericColumn("I", default=0)),
+        # When the turn starts in its recording (seconds; caption and meeting formats).
+        start=STORED(),
+        # The speaker's attributes from the speaker table: as given (stored, a list of
+        # [name, value]), as `name=value` words for filters, and as a column for facets.
+        attributes=STORED(),
+        attr=KEYWORD(lowercase=True, commas=True),
+        attr_list=COLUMN(VarBytesColumn()),
     )
     # The same postings as Whoosh's formats, built without a Token per word.
     formats = {"text": TurnFrequency, PHRASE_FIELD: TurnCharacters}

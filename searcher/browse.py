@@ -1,12 +1,13 @@
 """Look around the index: a turn in its context, the speakers, and overall figures."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query as q
 
 from indexer import index_size
 from indexer.errors import UnknownTurnError, UsageError
 from indexer.ids import turn_seq
+from indexer.schema import ATTR_SEPARATOR
 from searcher.hits import TurnRecord, column_text, record_from_fields
 from searcher.session import TurnIndex
 
@@ -36,6 +37,8 @@ class SpeakerSummary:
     roles: list[str]
     turns: int
     transcripts: int
+    # From the speaker table; several values of one attribute are joined with "; ".
+    attributes: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -43,6 +46,7 @@ class SpeakerSummary:
             "roles": self.roles,
             "turns": self.turns,
             "transcripts": self.transcripts,
+            "attributes": dict(self.attributes),
         }
 
 
@@ -125,6 +129,7 @@ def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:
     reader = index.searcher.reader()
     transcripts = reader.column_reader("transcript")
     roles = reader.column_reader("role")
+    attrs = reader.column_reader("attr_list")
     deleted = reader.has_deletions()
     summaries = []
     for name in reader.field_terms("speaker"):
@@ -134,12 +139,19 @@ def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:
         if not docs:
             continue
         seen_roles = dict.fromkeys(r for d in docs if (r := column_text(roles[d])))
+        values: dict[str, dict[str, None]] = {}
+        for pairs in dict.fromkeys(column_text(attrs[d]) for d in docs):
+            for pair in pairs.split(ATTR_SEPARATOR):
+                if pair:
+                    key, _, value = pair.partition("=")
+                    values.setdefault(key, {})[value] = None
         summaries.append(
             SpeakerSummary(
                 name=name,
                 roles=list(seen_roles),
                 turns=len(docs),
                 transcripts=len({transcripts[d] for d in docs}),
+                attributes={key: "; ".join(found) for key, found in values.items()},
             )
         )
     summaries.sort(key=lambda s: (-s.turns, s.name))

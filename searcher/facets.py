@@ -1,8 +1,12 @@
-"""Facets: counts of the matching turns by speaker, role, topic and year."""
+"""Facets: counts of the matching turns by speaker, role, topic and year, and by each speaker
+attribute of the speaker table (`attr:party`, …)."""
 
 from collections import Counter
 
+from indexer.schema import ATTR_SEPARATOR
 from searcher.hits import column_text
+
+ATTR_FACET = "attr:"
 
 FACET_SIZE = 20
 
@@ -21,6 +25,8 @@ def count_facets(
     roles = reader.column_reader("role")
     topics = reader.column_reader("topic_list")
     dates = reader.column_reader("date")
+    attrs = reader.column_reader("attr_list") if "attr_list" in reader.schema else None
+    by_attribute: dict[str, Counter[str]] = {}
     counts: dict[str, Counter[str]] = {
         "speaker": Counter(),
         "role": Counter(),
@@ -38,12 +44,20 @@ def count_facets(
         when = dates[d]
         if when:
             counts["year"][str(when.year)] += 1
+        if attrs is not None:
+            for pair in column_text(attrs[d]).split(ATTR_SEPARATOR):
+                if pair:
+                    name, _, value = pair.partition("=")
+                    by_attribute.setdefault(ATTR_FACET + name, Counter())[value] += 1
     kept = {
         "speaker": _biggest(counts["speaker"], limit),
         "role": _biggest(counts["role"], limit),
         "topic": _biggest(counts["topic"]),
         "year": dict(sorted(counts["year"].items())),
     }
+    for name in sorted(by_attribute):
+        counts[name] = by_attribute[name]
+        kept[name] = _biggest(by_attribute[name], limit)
     more = {name: len(counts[name]) - len(kept[name]) for name in kept}
     return kept, more
 

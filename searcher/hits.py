@@ -20,6 +20,8 @@ class TurnRecord:
     topics: list[str]
     text: str
     exchange: dict | None = None
+    start: float | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
     snippet: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
     rank: int | None = None
@@ -43,6 +45,8 @@ class TurnRecord:
             "exchange": (
                 {"id": exchange["id"], "turn_ids": list(exchange["turn_ids"])} if exchange else None
             ),
+            "start": self.start,
+            "attributes": dict(self.attributes),
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
         }
@@ -68,7 +72,19 @@ def record_from_fields(fields: dict) -> TurnRecord:
         topics=topics,
         text=fields.get("text", ""),
         exchange=_exchange(fields),
+        start=fields.get("start"),
+        attributes=dict(fields.get("attributes") or ()),
     )
+
+
+def timestamp(seconds: float | None) -> str:
+    """A turn's start as shown to people: `04:05`, or `1:02:03` past an hour."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def column_text(value) -> str:

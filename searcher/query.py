@@ -25,7 +25,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 
 from indexer.analysis import Analyzers, default_analyzers
 from indexer.errors import QueryTooCostlyError, SearchCancelledError, UsageError
-from indexer.schema import PHRASE_FIELD
+from indexer.schema import ATTR_SEPARATOR, PHRASE_FIELD, attribute_token
 from indexer.whoosh_ext.expansion import StemmedFuzzyTerm, capped
 from searcher.hits import column_text
 
@@ -119,6 +119,8 @@ class Filters:
     transcript: str | None = None
     since: str | None = None
     until: str | None = None
+    # Speaker attributes from the speaker table, each `name=value`: all must hold.
+    attr: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
@@ -295,6 +297,9 @@ def make_filter(filters: Filters, analyzers: Analyzers | None = None) -> q.Query
             parts.append(
                 q.Or([q.Term("transcript", value), q.Wildcard("transcript", f"*{value}*")])
             )
+    for given in filters.attr:
+        name, value = split_attribute(given)
+        parts.append(q.Term("attr", attribute_token(name, value)))
     if filters.since or filters.until:
         # Whoosh's open-ended date ranges match everything: always give both bounds.
         start = date_bound(filters.since, "since", end=False) if filters.since else EARLIEST
@@ -308,6 +313,18 @@ def make_filter(filters: Filters, analyzers: Analyzers | None = None) -> q.Query
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else q.And(parts)
+
+
+def split_attribute(given: str) -> tuple[str, str]:
+    """`party=Republican` → ("party", "Republican"), or a `UsageError` saying the form."""
+    name, sep, value = given.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise UsageError(
+            f"--attr {given!r} is not of the form NAME=VALUE.",
+            "Write it as --attr party=Republican (attributes come from the corpus's "
+            "speakers.csv; `remarks speakers --format json` lists each speaker's).",
+        )
+    return name.strip(), value.strip()
 
 
 def exact_value(value: str) -> str | None:
@@ -391,6 +408,29 @@ def check_filters(index, filters: Filters) -> None:
         ("role", filters.role, Filters(role=filters.role), "role"),
         ("transcript", filters.transcript, Filters(transcript=filters.transcript), "transcript"),
     ]
+    for given in filters.attr:
+        name, wanted = split_attribute(given)
+        if index.allowed_docs(q.Term("attr", attribute_token(name, wanted))):
+            continue
+        known = sorted({a for raw in reader.column_reader("attr_list") for a in _attrs(raw)})
+        names = sorted({a.split("=", 1)[0] for a in known})
+        if name.casefold() not in {n.casefold() for n in names}:
+            listing = (
+                f"Attributes: {', '.join(names)}."
+                if names
+                else (
+                    "This index has no speaker attributes: add a speakers.csv to the corpus "
+                    "(see README: Speaker table) and run `remarks index`."
+                )
+            )
+            raise UsageError(f"No speaker has the attribute {name!r}.", listing)
+        values = [
+            a.split("=", 1)[1] for a in known if a.split("=", 1)[0].casefold() == name.casefold()
+        ]
+        raise UsageError(
+            f"No turn matches --attr {given!r}: no speaker has {name} {wanted!r}.",
+            f"Values of {name}: {', '.join(values[:20])}.",
+        )
     for option, value, alone, fieldname in checks:
         if not value:
             continue
@@ -409,6 +449,10 @@ def check_filters(index, filters: Filters) -> None:
             f"No turn matches --{option} {value!r}: the index has no such {option}.",
             f"{hint} {listing}".strip(),
         )
+
+
+def _attrs(raw) -> list[str]:
+    return [a for a in column_text(raw).split(ATTR_SEPARATOR) if a]
 
 
 def _field_values(reader, fieldname: str) -> list[str]:

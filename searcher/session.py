@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from whoosh import query as q
 from whoosh.searching import Searcher
 
 from indexer import OpenIndex, live_generation, open_index, whoosh_ext
@@ -60,8 +61,15 @@ class TurnIndex:
         if key not in cache:
             if len(cache) >= FILTER_CACHE_SIZE:
                 cache.pop(next(iter(cache)))
-            cache[key] = set(self.searcher.docs_for_query(query))
+            cache[key] = self._docs(query)
         return cache[key]
+
+    def _docs(self, query) -> set[int]:
+        # The parts of an And one by one: a filter that compares a column (an exact speaker
+        # or transcript) lists its documents but has no matcher to combine.
+        if isinstance(query, q.And):
+            return set.intersection(*(self._docs(sub) for sub in query.subqueries))
+        return set(self.searcher.docs_for_query(query))
 
     def refresh(self) -> None:
         """Catch up with the index: a rebuilt generation, or a sync committed in place."""

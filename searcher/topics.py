@@ -51,6 +51,7 @@ def resolve_topic(index: TurnIndex, value: str) -> str:
     if wanted in names:
         return wanted
     for match in (
+        [n for n in names if n.replace(" ", "") == wanted.replace(" ", "")],  # "healthcare"
         [n for n in names if n.startswith(wanted)],
         [n for n in names if wanted in n.split()],
         [n for n in names if wanted in n],

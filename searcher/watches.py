@@ -101,7 +101,7 @@ class WatchBook:
                     f"{', '.join(sorted(unknown))}.",
                     f"Use name, query, last_run and {', '.join(FILTERS)}.",
                 )
-            filters = Filters(**{k: str(entry[k]) for k in FILTERS if entry.get(k)})
+            filters = Filters(**{k: _filter_value(k, entry[k]) for k in FILTERS if entry.get(k)})
             watch = Watch(str(entry["name"]), str(entry["query"]), filters, entry.get("last_run"))
             self.watches[watch.name] = watch
 
@@ -159,6 +159,13 @@ class WatchBook:
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tmp.replace(self.path)
+
+
+def _filter_value(key: str, value):
+    """A filter as the file gives it: text, or for `attr` a list of NAME=VALUE."""
+    if key == "attr":
+        return tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+    return str(value)
 
 
 def validate(index: TurnIndex, watch: Watch) -> None:

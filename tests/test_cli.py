@@ -196,12 +196,14 @@ def test_speakers(runner, seed_index):
         "roles": ["President of Russia"],
         "turns": 40,
         "transcripts": 1,
+        "attributes": {},
     }
     assert {
         "name": "Alexei Teksler",
         "roles": ["Chelyabinsk Region Governor"],
         "turns": 2,
         "transcripts": 1,
+        "attributes": {},
     } in data
     assert len(data) == 14
     text = run(runner, "speakers", "--index", seed_index).stdout

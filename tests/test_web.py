@@ -67,6 +67,7 @@ def test_api_turn_speakers_topics(client):
         "roles": ["President of Russia"],
         "turns": 40,
         "transcripts": 1,
+        "attributes": {},
     }
     topics = client.get("/api/topics").json()
     assert {"name", "turns", "top_speakers"} <= set(topics[0])

@@ -20,8 +20,9 @@ def annotate(transcript: Transcript, taxonomy: Taxonomy, book: SpeakerBook) -> T
             turns.append(turn)
             continue
         speaker = book.canonical(turn.speaker)
-        role = book.role(speaker, transcript.date) or turn.role
-        turns.append(replace(turn, speaker=speaker, role=role))
+        role = book.role(speaker, transcript.date, transcript.id) or turn.role
+        attributes = book.attributes(speaker, transcript.date, transcript.id)
+        turns.append(replace(turn, speaker=speaker, role=role, attributes=attributes))
     numbers = {}
     for exchange in group_exchanges(turns):
         for seq in range(exchange.first, exchange.last + 1):
@@ -31,18 +32,29 @@ def annotate(transcript: Transcript, taxonomy: Taxonomy, book: SpeakerBook) -> T
 
 
 def tag_topics(transcript: Transcript, taxonomy: Taxonomy) -> Transcript:
-    """Give each turn the topics of its exchange, plus those the transcript declares."""
-    members: dict[int, list[str]] = {}
-    for turn in transcript.turns:
-        members.setdefault(turn.exchange, []).append(turn.text)
+    """Give each turn the topics of its exchange that the turn itself speaks of, plus those
+    the transcript declares.
+
+    An exchange's topics are decided on its whole text (`Taxonomy.tag_terms`); a turn keeps
+    one only with evidence of its own, as dense as an exchange needs (`Taxonomy.evidence`).
+    So "Thank you, Joe", a long turn that names a hospital once, and the turns of a long
+    exchange that are on another subject get no topic they do not speak of.
+    """
+    members: dict[int, list[int]] = {}
+    terms = [analyze(turn.text) for turn in transcript.turns]
+    for i, turn in enumerate(transcript.turns):
+        members.setdefault(turn.exchange, []).append(i)
     declared = [t.strip().lower() for t in transcript.topics]
     # Each turn is analyzed on its own (the analysis is then reused to index it); the terms
     # of an exchange are its turns' terms one after the other, as if the texts were joined.
-    topics = {
-        number: tuple(
-            dict.fromkeys([*taxonomy.tag_terms([s for t in texts for s in analyze(t)]), *declared])
-        )
-        for number, texts in members.items()
-    }
-    turns = tuple(replace(turn, topics=topics[turn.exchange]) for turn in transcript.turns)
+    chosen: list[tuple[str, ...]] = [()] * len(transcript.turns)
+    for indexes in members.values():
+        topics = taxonomy.tag_terms([s for i in indexes for s in terms[i]])
+        if topics:
+            for i in indexes:
+                chosen[i] = taxonomy.evidence(terms[i], topics)
+    turns = tuple(
+        replace(turn, topics=tuple(dict.fromkeys([*chosen[i], *declared])))
+        for i, turn in enumerate(transcript.turns)
+    )
     return replace(transcript, turns=turns)

@@ -1,4 +1,5 @@
-"""Topics: a user-editable taxonomy (`topics.toml` in the corpus) and keyword-evidence tagging.
+"""Topics: a user-editable taxonomy (`topics.toml` in the corpus, else the built-in general
+topics in `default_topics.toml`) and keyword-evidence tagging.
 
 Each question–answer exchange is tagged with the topics whose keywords occur in it often
 enough: at least `MIN_HITS` matches, at least `MIN_PER_1000` matches per thousand words, and
@@ -7,7 +8,9 @@ Matching is on stems, so "robot" matches "robots" and "robotics"; a phrase match
 in order. An exchange with no such evidence gets no topic rather than a guess.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from indexer.analysis import analyze
@@ -19,6 +22,11 @@ MIN_HITS = 3
 MIN_PER_1000 = 10.0
 RELATIVE = 0.3
 MAX_TOPICS = 3
+# A turn keeps a topic of its exchange with a keyword per 65 of its index terms, about one per
+# 130 words spoken (half of speech is stop words): a long turn that names a hospital once, in
+# passing, is not about health care; Putin's 111-term answer on pensions for people who worked
+# abroad (two keywords) is about pensions.
+TURN_PER_1000 = 15.0
 
 
 @dataclass(frozen=True)
@@ -65,16 +73,48 @@ class Taxonomy:
         """Return the names of the topics the text is about, in taxonomy order."""
         return self.tag_terms(analyze(text))
 
+    @cached_property
+    def _topics_by_term(self) -> dict[str, list[int]]:
+        """Which topics (by position) each keyword stem belongs to."""
+        by_term: dict[str, list[int]] = defaultdict(list)
+        for i, topic in enumerate(self.topics):
+            for term in topic.terms:
+                by_term[term].append(i)
+        return dict(by_term)
+
+    def hits(self, stems: list[str]) -> dict[str, int]:
+        """How many keywords and phrases of each topic a text's index terms hold (one pass
+        over the text, then a look-up per keyword)."""
+        counts = Counter(stems)
+        by_term = self._topics_by_term
+        totals = [0] * len(self.topics)
+        for term, count in counts.items():
+            for i in by_term.get(term, ()):
+                totals[i] += count
+        starts: dict[str, list[int]] | None = None
+        found = {}
+        for topic, hits in zip(self.topics, totals, strict=True):
+            for phrase in topic.phrases:
+                if phrase[0] not in counts:
+                    continue
+                if starts is None:
+                    starts = defaultdict(list)
+                    for i, stem in enumerate(stems):
+                        starts[stem].append(i)
+                n = len(phrase)
+                hits += sum(1 for i in starts[phrase[0]] if tuple(stems[i : i + n]) == phrase)
+            found[topic.name] = hits
+        return found
+
     def tag_terms(self, stems: list[str]) -> tuple[str, ...]:
         """Return the names of the topics a text is about, given its index terms in order."""
         if not stems:
             return ()
         density = {}
-        for topic in self.topics:
-            hits = sum(1 for s in stems if s in topic.terms) + _phrase_hits(stems, topic.phrases)
+        for name, hits in self.hits(stems).items():
             per_1000 = hits * 1000 / len(stems)
             if hits >= MIN_HITS and per_1000 >= MIN_PER_1000:
-                density[topic.name] = per_1000
+                density[name] = per_1000
         if not density:
             return ()
         best = max(density.values())
@@ -84,18 +124,55 @@ class Taxonomy:
         chosen = set(strong[-MAX_TOPICS:])
         return tuple(name for name in self.names() if name in chosen)
 
+    def evidence(self, stems: list[str], names: tuple[str, ...]) -> tuple[str, ...]:
+        """Which of the named topics a turn speaks of itself: keywords, at least
+        `TURN_PER_1000` per thousand index terms."""
+        if not stems or not names:
+            return ()
+        hits = self.hits(stems)
+        return tuple(
+            n
+            for n in self.names()
+            if n in names and hits[n] and hits[n] * 1000 / len(stems) >= TURN_PER_1000
+        )
+
 
 EMPTY = Taxonomy((), "none")
 
 
+DEFAULT_TOPICS = Path(__file__).with_name("default_topics.toml")
+
+
 def load_taxonomy(corpus: Path) -> Taxonomy:
-    """Read `topics.toml` from the corpus folder; no file means no topics."""
+    """Read `topics.toml` from the corpus folder; without one, the built-in general topics."""
     path = corpus / TOPICS_FILE
     hint = "Fix the file (see README: Topics) or remove it, then run `remarks index` again."
     settings = read_settings(path, hint)
     if settings is None:
-        return EMPTY
+        path = DEFAULT_TOPICS
+        settings = read_settings(path, hint)
+        assert settings is not None, "the built-in topics ship with remarks"
+        data, fingerprint = settings
+        return _taxonomy(data, path, f"default-{fingerprint}")
     data, fingerprint = settings
+    return _taxonomy(data, path, fingerprint)
+
+
+def init_topics(corpus: Path) -> Path:
+    """Write the built-in topics into the corpus as `topics.toml`, for editing."""
+    path = corpus / TOPICS_FILE
+    if path.exists():
+        raise CorpusError(
+            f"{path} exists already.",
+            "Edit it, or remove it first to start again from the built-in topics.",
+        )
+    if not corpus.is_dir():
+        raise CorpusError(f"The corpus folder {corpus} does not exist.", "Pass --corpus FOLDER.")
+    path.write_bytes(DEFAULT_TOPICS.read_bytes())
+    return path
+
+
+def _taxonomy(data: dict, path: Path, fingerprint: str) -> Taxonomy:
     topics = []
     for i, entry in enumerate(data.get("topic", []), start=1):
         name = str(entry.get("name", "")).strip().lower()
@@ -115,14 +192,3 @@ def load_taxonomy(corpus: Path) -> Taxonomy:
         description = str(entry.get("description", name))
         topics.append(Topic(name, description, frozenset(terms), tuple(phrases)))
     return Taxonomy(tuple(topics), fingerprint)
-
-
-def _phrase_hits(stems: list[str], phrases: tuple[tuple[str, ...], ...]) -> int:
-    hits = 0
-    for phrase in phrases:
-        n = len(phrase)
-        first = phrase[0]
-        hits += sum(
-            1 for i, s in enumerate(stems) if s == first and tuple(stems[i : i + n]) == phrase
-        )
-    return hits

@@ -5,8 +5,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.errors import AddError
-from indexer.parsing.reading import TRANSCRIPT_SUFFIXES
+from indexer.errors import AddError, TranscriptError
+from indexer.parsing.reading import TRANSCRIPT_SUFFIXES, load_transcript
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,9 @@ class Added:
 def add_transcripts(files: list[Path], corpus: Path, force: bool = False) -> list[Added]:
     """Copy transcript files into `corpus`, refusing to overwrite a different file.
 
-    Every file is checked before any is copied, so a refusal copies nothing.
+    Every file is checked before any is copied — that it is a transcript remarks can read
+    (parsed as `remarks index` would), and that it would not replace or shadow another — so
+    a refusal copies nothing.
     """
     plan: list[Added] = []
     for source in files:
@@ -29,9 +31,28 @@ def add_transcripts(files: list[Path], corpus: Path, force: bool = False) -> lis
             raise AddError(f"{source} is not a file.", "Check the path and try again.")
         if not source.name.endswith(TRANSCRIPT_SUFFIXES):
             raise AddError(
-                f"{source} is not a .txt file.", "Save the transcript as plain text (.txt)."
+                f"{source} is not a transcript file ({', '.join(TRANSCRIPT_SUFFIXES)}).",
+                "Save the transcript as plain text (.txt), or as captions (.vtt, .srt) or "
+                "JSON; see README: Formats.",
             )
+        try:
+            load_transcript(source, source.parent)
+        except TranscriptError as exc:
+            raise AddError(
+                f"{exc.message} Nothing was added.", exc.hint or "Fix the file and add it again."
+            ) from None
         target = corpus / source.name
+        key = source.name.rsplit(".", 1)[0]
+        twins = [
+            p
+            for p in corpus.glob(f"{glob_escape(key)}.*")
+            if p.name != source.name and p.name.endswith(TRANSCRIPT_SUFFIXES)
+        ]
+        if corpus.is_dir() and twins:
+            raise AddError(
+                f"{source.name} would be the same transcript as {twins[0].name} in the corpus.",
+                "Rename the new file (transcript ids are file names without the extension).",
+            )
         if not target.exists():
             plan.append(Added(source, target, "copied"))
         elif filecmp.cmp(source, target, shallow=False):
@@ -49,3 +70,8 @@ def add_transcripts(files: list[Path], corpus: Path, force: bool = False) -> lis
             # copyfile, not copy2: a new modification time makes the next sync look at it.
             shutil.copyfile(item.source, item.target)
     return plan
+
+
+def glob_escape(text: str) -> str:
+    """`text` with glob's special characters matched literally."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)

@@ -175,7 +175,11 @@ def _why_rebuild(index_dir: Path, context: _Context) -> tuple[str, OpenIndex | N
     except IndexUnreadableError as exc:
         return exc.message, None
     if opened.meta.get("speakers") != context.speakers.fingerprint:
-        return f"the speakers file {context.corpus / 'speakers.toml'} changed", opened
+        files = context.speakers.files or ("speakers.toml",)
+        return (
+            f"the speakers file {' and '.join(str(context.corpus / f) for f in files)} changed",
+            opened,
+        )
     return "", opened
 
 
@@ -244,6 +248,7 @@ def _write_in_workers(
         report.added += result.report.added
         report.failed.extend(result.report.failed)
         report.warnings.extend(result.report.warnings)
+        report.formats.update(result.report.formats)
         stems.update(result.stems)
     segments = [segment for result in results for segment in result.segments]
     commit_segments(ix, segments, _Recorder(gen, context.settings(), lambda: stems))

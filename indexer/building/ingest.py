@@ -7,10 +7,13 @@ from indexer.annotation.annotate import annotate
 from indexer.annotation.speakers_file import SpeakerBook
 from indexer.annotation.topics import Taxonomy
 from indexer.building.report import Failure, IndexReport, Notice
-from indexer.errors import RemarksError
+from indexer.errors import NotATranscriptError, RemarksError
+from indexer.parsing.formats import FORMAT_NAMES, PLAIN
 from indexer.parsing.reading import ReadResult, SourceFile, load_transcript, read_bytes
 from indexer.storage.documents import turn_documents
 from indexer.storage.sources import SourceRecord
+
+NOT_A_TRANSCRIPT = "skipped: JSON that is not one transcript (see README: Formats)"
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,16 @@ def load_source(
         return None
     try:
         loaded = load_transcript(source.path, corpus, read_bytes(source.path))
+    except NotATranscriptError:
+        report.warnings.append(Notice(source.rel, NOT_A_TRANSCRIPT))
+        return None
     except RemarksError as exc:
         kept = " (the indexed version is kept)" if known else ""
         report.failed.append(Failure(source.rel, exc.message + kept))
         return None
     report.warnings.extend(Notice(source.rel, w) for w in loaded.warnings)
+    if loaded.format != PLAIN:
+        report.formats[source.rel] = FORMAT_NAMES[loaded.format]
     return loaded
 
 

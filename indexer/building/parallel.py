@@ -60,14 +60,20 @@ def worker_count(files: list[SourceFile], requested: int | None = None) -> int:
 
 
 def split_shares(files: list[SourceFile], n: int) -> list[list[SourceFile]]:
-    """Split `files` into `n` contiguous shares of about equal bytes."""
-    total = sum(f.size for f in files) or 1
+    """Split `files` into `n` contiguous shares of about equal bytes.
+
+    A file weighs at most a quarter of a share: one huge file (a corpus dump beside the
+    transcripts, which is then skipped) must not leave every other file to one worker.
+    """
+    cap = max(1, sum(max(f.size, 0) for f in files) // (4 * n))
+    weights = [min(max(f.size, 0), cap) for f in files]
+    total = sum(weights) or 1
     shares: list[list[SourceFile]] = [[] for _ in range(n)]
     seen = 0
-    for f in files:
+    for f, weight in zip(files, weights, strict=True):
         share = min(n - 1, seen * n // total)
         shares[share].append(f)
-        seen += f.size
+        seen += weight
     return [s for s in shares if s]
 
 

@@ -41,6 +41,8 @@ class IndexReport:
     # Turns this sync added or whose text changed (ids), for saved searches; a rebuild
     # re-indexes what was there and lists none.
     new_turns: list[str] = field(default_factory=list)
+    # Files read in a format other than the plain layout: path -> format name.
+    formats: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -57,4 +59,5 @@ class IndexReport:
             "retagged": self.retagged,
             "optimized": self.optimized,
             "segments": self.segments,
+            "formats": [{"path": p, "format": f} for p, f in sorted(self.formats.items())],
         }

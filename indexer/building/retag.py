@@ -64,6 +64,8 @@ def _transcript(docs: list[tuple[int, dict, bytes]], source: SourceRecord | None
                 paragraphs=tuple(fields.get("text", "").split("\n")),
                 exchange=number,
                 topics=topics,
+                start=fields.get("start"),
+                attributes=tuple(tuple(pair) for pair in fields.get("attributes") or ()),
             )
         )
     return Transcript(

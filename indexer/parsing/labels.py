@@ -350,6 +350,13 @@ def _looks_like_glued_or_initial(base: str) -> bool:
 
 
 def _split_name_role(base: str) -> tuple[str, str | None]:
+    if (m := NAME_SUFFIX_RE.search(base)) and " " in base[: m.start()].strip():
+        # "Martin Luther King Jr.", "JOHN SMITH III": the suffix belongs to the name.
+        name, role = _split_name_role(base[: m.start()])
+        if name:
+            suffix = m.group("suffix")
+            shown = suffix if not suffix.isupper() else title_word(suffix)
+            return f"{name} {shown}", role
     base = _unglue(base)
     parts = [p.strip() for p in base.split(",") if p.strip()]
     if not parts:
@@ -358,9 +365,9 @@ def _split_name_role(base: str) -> tuple[str, str | None]:
         # "Alisa Shmelyova, metrology engineer"; "Lipetsk, Yevgeny Zaitsev"; "Dmitry, Moscow".
         first, last = parts[0], parts[-1]
         if _is_personal_name(last) and len(last.split()) >= 2 and len(first.split()) == 1:
-            return _tidy_name(last), ", ".join(parts[:-1])
+            return tidy_name(last), ", ".join(parts[:-1])
         if _is_personal_name(first) and len(first.split()) >= 2:
-            return _tidy_name(first), ", ".join(parts[1:])
+            return tidy_name(first), ", ".join(parts[1:])
     # "Chelyabinsk Region Governor Alexei Teksler": the name ends the last part that has one.
     for i in range(len(parts) - 1, -1, -1):
         tokens = parts[i].split()
@@ -370,9 +377,9 @@ def _split_name_role(base: str) -> tuple[str, str | None]:
         role_tokens = tokens[: len(tokens) - len(name_tokens)]
         role_parts = [*parts[:i], " ".join(role_tokens), *parts[i + 1 :]]
         role = ", ".join(p for p in role_parts if p).strip(" ,–-") or None
-        return _tidy_name(" ".join(name_tokens)), _tidy_role(role)
+        return tidy_name(" ".join(name_tokens)), _tidy_role(role)
     if len(parts) > 1 and _is_personal_name(parts[0]):
-        return _tidy_name(parts[0]), ", ".join(parts[1:])
+        return tidy_name(parts[0]), ", ".join(parts[1:])
     return _name_before_of(base)
 
 
@@ -385,7 +392,7 @@ def _name_before_of(base: str) -> tuple[str, str | None]:
         head = [w for w in words[:i] if not re.fullmatch(r"[IVX]+", w)]
         name = _trailing_name(head)
         if name and len(name) < len(head):
-            return _tidy_name(" ".join(name)), base
+            return tidy_name(" ".join(name)), base
         break
     return "", None
 
@@ -451,18 +458,43 @@ def _trailing_name(tokens: list[str]) -> list[str]:
     return tokens[i:]
 
 
-def _tidy_name(name: str) -> str:
-    tokens = []
-    for tok in name.split():
-        if tok.isupper() and len(tok.strip(".")) > 1:
-            tok = "-".join(p[:1] + p[1:].lower() for p in tok.split("-"))
-        tokens.append(tok)
-    return " ".join(tokens)
+ROMAN_RE = re.compile(r"^(?:I{2,3}|IV|VI{0,3}|IX|X)$")
+NAME_SUFFIX_RE = re.compile(r",?\s+(?P<suffix>(?:Jr|JR|Sr|SR)\.?|II|III|IV)$")
+ABBREVIATIONS = {"MR": "Mr", "MRS": "Mrs", "MS": "Ms", "DR": "Dr", "JR": "Jr", "SR": "Sr"}
+
+
+def tidy_name(name: str) -> str:
+    """A name as printed, unless it is printed in capitals ("PATRUSHEV", "JOHN MCCAIN"): then
+    title-cased, keeping initials ("HW"), numerals ("III") and Mc/O' names ("McCain",
+    "O'Connor"). Mixed case is kept as written: "George HW Bush", "DeSantis"."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters) or len(letters) < 2:
+        return name
+    return " ".join(title_word(tok) for tok in name.split())
+
+
+def title_word(word: str) -> str:
+    """Title-case one word of a name printed in capitals."""
+    core = word.strip(".")
+    if core in ABBREVIATIONS:
+        return word.replace(core, ABBREVIATIONS[core])
+    if ROMAN_RE.match(core) or (len(core) <= 3 and not re.search(r"[AEIOUY]", core)):
+        return word  # initials ("HW") and numerals ("III")
+    parts = []
+    for part in re.split(r"([-’'])", word):
+        if part in ("-", "’", "'") or not part:
+            parts.append(part)
+            continue
+        tidy = part[:1] + part[1:].lower()
+        if re.match(r"^Mc[a-z]", tidy):
+            tidy = "Mc" + tidy[2:].capitalize()
+        parts.append(tidy)
+    return "".join(parts)
 
 
 def _tidy_role(role: str | None) -> str | None:
     # Roles printed in capitals ("SECURITY COUNCIL SECRETARY") read better in title case.
-    if not role or not role.isupper() or len(role) < 6:
+    if not role or not role.isupper() or len(role) < 4:
         return role
     words = [w.lower() if w.lower() in CONNECTORS else w.capitalize() for w in role.split()]
     words[0] = words[0].capitalize()

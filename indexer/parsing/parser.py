@@ -12,8 +12,16 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from indexer.parsing.labels import Label, is_initial, match_label, name_key, parse_label
-from indexer.parsing.roles import introduced_role
+from indexer.parsing.formats import CueFile
+from indexer.parsing.labels import (
+    Label,
+    is_initial,
+    match_label,
+    name_key,
+    parse_label,
+    tidy_name,
+)
+from indexer.parsing.roles import introduced_role, turn_role
 from indexer.parsing.transcript import Transcript, Turn
 
 MONTHS = (
@@ -51,6 +59,7 @@ class _RawTurn:
     label: Label
     paragraphs: list[str]
     line: int
+    start: float | None = None
 
 
 def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Transcript:
@@ -98,6 +107,56 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
         turns=tuple(turns),
         topics=tuple(dict.fromkeys(topics)),
     )
+
+
+CAPTIONS = ("vtt", "srt")
+
+
+def transcript_from_cues(cues: CueFile, transcript_id: str, filename: str = "") -> Transcript:
+    """Make a transcript of a caption, meeting-export or JSON file's cues: consecutive cues of
+    one speaker are one turn (caption lines joined into one paragraph, other cues kept as
+    paragraphs), starting when its first cue starts. Title and date come from the file, else
+    from its name (`2021-03-03_council-meeting.vtt`)."""
+    raw: list[_RawTurn] = []
+    for number, cue in enumerate(cues.cues, start=1):
+        text = cue.text.strip()
+        if not text:
+            continue
+        if cue.speaker is None or (raw and name_key(cue.speaker) == name_key(raw[-1].label.text)):
+            if raw:
+                if cues.format in CAPTIONS:
+                    raw[-1].paragraphs[-1] = f"{raw[-1].paragraphs[-1]} {text}"
+                else:
+                    raw[-1].paragraphs.extend(p for p in text.split("\n") if p.strip())
+                continue
+            label = Label("", UNATTRIBUTED, None, anonymous=True)
+        else:
+            label = parse_label(cue.speaker) or Label(cue.speaker, tidy_name(cue.speaker), None)
+        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+        raw.append(_RawTurn(label, paragraphs, number, cue.start))
+    raw = _prefer_printed_names(raw)
+    turns = _add_introduced_roles(_canonical_turns(raw))
+    when = None
+    if cues.date_text:
+        parsed = _date_line(cues.date_text.strip())
+        when = parsed[0] if parsed else None
+    stem = filename.split(".", 1)[0]
+    title = cues.title or _title_from_filename(stem)
+    return Transcript(
+        id=transcript_id,
+        title=title,
+        date=when or _filename_date(filename),
+        place=cues.place,
+        lead=(),
+        turns=tuple(turns),
+    )
+
+
+def _title_from_filename(stem: str) -> str:
+    """`2021-03-03_city-council_meeting` → "City council meeting"."""
+    words = FILENAME_DATE_RE.sub(" ", stem).replace("_", " ").replace("-", " ").split()
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _lines(text: str) -> list[str]:
@@ -291,16 +350,30 @@ def _canonical_turns(raw: list[_RawTurn]) -> list[Turn]:
             speaker = resolved[name_key(r.label.name)]
             role = r.label.role or roles.get(speaker)
         turns.append(
-            Turn(seq, speaker, role, r.label.text, tuple(paragraphs), r.line, r.label.anonymous)
+            Turn(
+                seq,
+                speaker,
+                role,
+                r.label.text,
+                tuple(paragraphs),
+                r.line,
+                r.label.anonymous,
+                start=r.start,
+            )
         )
     return turns
 
 
 def _add_introduced_roles(turns: list[Turn]) -> list[Turn]:
-    """Give speakers whose labels carry no role the role they introduce themselves with."""
+    """Give speakers whose labels carry no role the role they introduce themselves with, and
+    an anonymous turn ("Question: My name is …, I am a student") the role stated in it."""
     unroled = {t.speaker for t in turns if not t.anonymous} - {t.speaker for t in turns if t.role}
     found = {name: introduced_role(turns, name) for name in unroled}
-    return [replace(t, role=found[t.speaker]) if found.get(t.speaker) else t for t in turns]
+    tagged = []
+    for t in turns:
+        role = (t.role or turn_role(t)) if t.anonymous else (found.get(t.speaker) or t.role)
+        tagged.append(replace(t, role=role) if role != t.role else t)
+    return tagged
 
 
 def _resolve(key: str, full_names: dict[str, str]) -> str | None:

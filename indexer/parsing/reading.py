@@ -7,10 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import CorpusError, TranscriptError
-from indexer.parsing.parser import CYRILLIC_RE, UNATTRIBUTED, parse_transcript
+from indexer.parsing.formats import PLAIN, detect_format, read_cues
+from indexer.parsing.parser import (
+    CYRILLIC_RE,
+    UNATTRIBUTED,
+    parse_transcript,
+    transcript_from_cues,
+)
 from indexer.parsing.transcript import Transcript
 
-TRANSCRIPT_SUFFIXES = (".txt",)
+TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".json", ".jsonl")
 MAX_FILE_BYTES = 20_000_000
 ENCODING_NAMES = {"cp1251": "Windows-1251", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 
@@ -35,6 +41,7 @@ class ReadResult:
     transcript: Transcript
     sha256: str
     warnings: tuple[str, ...]
+    format: str = PLAIN  # how the file was read: "plain" or a key of `FORMAT_NAMES`
 
 
 def find_transcripts(corpus: Path) -> list[Path]:
@@ -68,7 +75,28 @@ def scan_corpus(corpus: Path) -> list[SourceFile]:
             if not name.endswith(TRANSCRIPT_SUFFIXES) or name.startswith("."):
                 continue
             found.append(_source_file(corpus, Path(root) / name))
-    return sorted(found, key=lambda s: s.rel)
+    return _without_twins(sorted(found, key=lambda s: s.rel))
+
+
+def _without_twins(found: list[SourceFile]) -> list[SourceFile]:
+    """`debate.txt` and `debate.vtt` would be one transcript (ids drop the suffix): the first
+    in name order is read, the other reported."""
+    first: dict[str, str] = {}
+    kept = []
+    for source in found:
+        key = source.rel.rsplit(".", 1)[0]
+        if key in first and not source.skip:
+            source = SourceFile(
+                source.rel,
+                source.path,
+                source.size,
+                source.mtime_ns,
+                f"{source.rel} and {first[key]} would be the same transcript; rename one of "
+                "them and run `remarks index` again.",
+            )
+        first.setdefault(key, source.rel)
+        kept.append(source)
+    return kept
 
 
 def _source_file(corpus: Path, path: Path) -> SourceFile:
@@ -188,7 +216,12 @@ def load_transcript(path: Path, corpus: Path, data: bytes | None = None) -> Read
     text, encoding = decode(data, path)
     if not text.strip():
         raise TranscriptError(f"{path} is empty.", "Remove it or put a transcript in it.")
-    transcript = parse_transcript(text, transcript_id(path, corpus), path.name)
+    fmt = detect_format(text)
+    if fmt == PLAIN:
+        transcript = parse_transcript(text, transcript_id(path, corpus), path.name)
+    else:
+        cues = read_cues(text, fmt, str(path))
+        transcript = transcript_from_cues(cues, transcript_id(path, corpus), path.name)
     if not any(turn.text.strip() for turn in transcript.turns):
         what = "speaker labels" if transcript.turns else "a title"
         raise TranscriptError(
@@ -199,4 +232,4 @@ def load_transcript(path: Path, corpus: Path, data: bytes | None = None) -> Read
         warnings.append(f"not valid UTF-8; read as {ENCODING_NAMES[encoding]}")
     if transcript.turns[0].speaker == UNATTRIBUTED and len(transcript.turns) == 1:
         warnings.append("no speaker labels found; indexed as one unattributed turn")
-    return ReadResult(transcript, hashlib.sha256(data).hexdigest(), tuple(warnings))
+    return ReadResult(transcript, hashlib.sha256(data).hexdigest(), tuple(warnings), fmt)

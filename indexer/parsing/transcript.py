@@ -19,6 +19,9 @@ class Turn:
     anonymous: bool = False
     exchange: int = 0
     topics: tuple[str, ...] = ()
+    start: float | None = None  # seconds from the recording's start (caption formats)
+    # The speaker's attributes from the corpus's speaker table (party, gender, …), in order.
+    attributes: tuple[tuple[str, str], ...] = ()
 
     @property
     def text(self) -> str:

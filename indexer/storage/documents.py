@@ -5,6 +5,7 @@ from datetime import datetime
 from indexer.analysis import count_words
 from indexer.ids import make_exchange_id
 from indexer.parsing.transcript import Transcript
+from indexer.schema import ATTR_SEPARATOR, attribute_token
 from indexer.storage.sources import SourceRecord
 
 
@@ -37,6 +38,12 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             doc["exchange_span"] = (min(members), max(members))
         if turn.role:
             doc["role"] = turn.role
+        if turn.start is not None:
+            doc["start"] = turn.start
+        if turn.attributes:
+            doc["attributes"] = [list(pair) for pair in turn.attributes]
+            doc["attr"] = ",".join(attribute_token(k, v) for k, v in turn.attributes)
+            doc["attr_list"] = ATTR_SEPARATOR.join(f"{k}={v}" for k, v in turn.attributes).encode()
         if transcript.date:
             doc["date"] = datetime(transcript.date.year, transcript.date.month, transcript.date.day)
         if source is not None and not docs:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from indexer import READ_ERRORS, diagnose, live_generation
+from indexer import READ_ERRORS, diagnose, init_topics, live_generation
 from searcher import (
     Filters,
     RemarksError,
@@ -25,7 +25,8 @@ from searcher import (
     check_index,
     open_index,
 )
-from searcher.export import write_rows
+from searcher.export import write_rows, write_speaker_table
+from searcher.hits import timestamp
 from searcher.kwic import concordance
 from searcher.watches import Watch, WatchBook, check_watches, result_filters, run_watch
 
@@ -124,6 +125,17 @@ TopicOption = Annotated[str | None, typer.Option(help="Only turns on this topic.
 TranscriptOption = Annotated[str | None, typer.Option(help=TRANSCRIPT_HELP)]
 SinceOption = Annotated[str | None, typer.Option(help="From this date: YYYY[-MM[-DD]].")]
 UntilOption = Annotated[str | None, typer.Option(help="Up to this date, inclusive.")]
+ATTR_HELP = "Only speakers with this attribute of the speaker table: NAME=VALUE (repeatable)."
+AttrOption = Annotated[list[str] | None, typer.Option("--attr", help=ATTR_HELP)]
+BuildFromOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus",
+        envvar="REMARKS_CORPUS",
+        help="Transcripts folder: builds the index from it first if there is none yet.",
+        show_envvar=True,
+    ),
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 
 
@@ -189,9 +201,24 @@ def _build(
         return build(corpus, index, on_progress=on_progress)
 
 
+def _ensure_index(corpus: Path | None, index: Path, quiet: bool) -> None:
+    """Build the index from the corpus first when there is none yet and a corpus was named
+    (without one, a mistyped --index is reported, not built)."""
+    if corpus is not None and live_generation(index) is None:
+        _report_problems(_build(corpus, index, quiet=quiet))
+
+
 def _report_problems(report: "IndexReport") -> None:
+    by_warning: dict[str, list[str]] = {}
     for notice in report.warnings:
-        sys.stderr.write(f"Warning: {notice.path}: {notice.warning}.\n")
+        by_warning.setdefault(notice.warning, []).append(notice.path)
+    for warning, paths in by_warning.items():
+        if len(paths) <= 3:
+            for path in paths:
+                sys.stderr.write(f"Warning: {path}: {warning}.\n")
+        else:
+            shown = ", ".join(paths[:3])
+            sys.stderr.write(f"Warning: {len(paths)} files, {warning}: {shown}, …\n")
     for failure in report.failed:
         sys.stderr.write(f"Failed: {failure.path}: {failure.error}\n")
     if report.failed:
@@ -225,6 +252,10 @@ def _render_report(
             f"in {report.seconds:.1f} s. The index holds "
             f"{_count(report.transcripts, 'transcript')}, {_count(report.turns, 'turn')}."
         )
+        if report.formats:
+            shown = [f"{path} ({name})" for path, name in sorted(report.formats.items())]
+            more = f", and {len(shown) - 10} more" if len(shown) > 10 else ""
+            console.print(f"Read as captions or exports: {', '.join(shown[:10])}{more}.")
         for alert in alerts:
             console.print()
             console.print(
@@ -318,6 +349,7 @@ def search_command(
     transcript: TranscriptOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    attr: AttrOption = None,
     limit: Annotated[
         str, typer.Option(help="Hits per page (1 to 1000), or all (with --format csv or jsonl).")
     ] = "10",
@@ -361,7 +393,7 @@ def search_command(
             "See `remarks search --help`; to search for words starting with --, write "
             "`remarks search -- QUERY`.",
         )
-    filters = Filters(speaker, role, topic, transcript, since, until)
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     rows = output in (RowsFormat.csv, RowsFormat.jsonl)
     every = limit.strip().lower() == "all"
     if every and not rows:
@@ -430,6 +462,7 @@ def export_command(
     transcript: TranscriptOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    attr: AttrOption = None,
     sort: Annotated[
         Sort, typer.Option(help="date (oldest first, the default), -date, or relevance.")
     ] = Sort.date,
@@ -444,7 +477,7 @@ def export_command(
 ) -> None:
     """Write every turn the filters allow (and the query matches) as CSV or JSON Lines, with
     every field, whatever their number: the whole corpus when nothing is given."""
-    filters = Filters(speaker, role, topic, transcript, since, until)
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=True))
     with open_index(index) as opened:
@@ -458,6 +491,12 @@ def export_command(
 
 
 class TrendFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class SpeakersFormat(StrEnum):
     text = "text"
     json = "json"
     csv = "csv"
@@ -491,6 +530,7 @@ def trend_command(
     transcript: TranscriptOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    attr: AttrOption = None,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
     output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
@@ -499,7 +539,7 @@ def trend_command(
 ) -> None:
     """Count the matching turns per year, month or transcript: absolute and per 10,000 words
     spoken in the period (by the turns the filters allow)."""
-    filters = Filters(speaker, role, topic, transcript, since, until)
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=output is not TrendFormat.text))
     with open_index(index) as opened:
@@ -568,11 +608,12 @@ def watch_add_command(
     transcript: TranscriptOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    attr: AttrOption = None,
     index: IndexOption = Path("index"),
     corpus: CorpusOption = Path("corpus"),
 ) -> None:
     """Save a search (checked first) in the corpus folder's watches.toml."""
-    filters = Filters(speaker, role, topic, transcript, since, until)
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     if live_generation(index) is None:
         _report_problems(_build(corpus, index, quiet=True))
     with open_index(index) as opened:
@@ -652,13 +693,16 @@ def kwic_command(
     transcript: TranscriptOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    attr: AttrOption = None,
     index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
     output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
         TrendFormat.text
     ),
 ) -> None:
     """Every occurrence of a word or phrase with the words around it (keyword in context)."""
-    filters = Filters(speaker, role, topic, transcript, since, until)
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
+    _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index) as opened:
         found = concordance(opened.turns, query, filters, width, sort.value, limit)
     if output is TrendFormat.json:
@@ -697,9 +741,11 @@ def show_command(
         bool, typer.Option(help="Show the whole question–answer exchange of the turn.")
     ] = False,
     index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Show one turn, with the turns around it or its whole exchange."""
+    _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index) as opened:
         shown = opened.show(turn_id, context, exchange)
     if output is OutputFormat.json:
@@ -716,6 +762,8 @@ def show_command(
         header.append(record.speaker, style="bold")
         if record.role:
             header.append(f" ({record.role})")
+        if record.start is not None:
+            header.append(f" [{timestamp(record.start)}]", style="dim")
         console.print(header)
         for paragraph in record.text.split("\n"):
             console.print(Text("    " + paragraph, style="" if record is turn else "dim"))
@@ -724,13 +772,25 @@ def show_command(
 @app.command("speakers")
 def speakers_command(
     index: IndexOption = Path("index"),
-    output: FormatOption = OutputFormat.text,
+    corpus: BuildFromOption = None,
+    output: Annotated[
+        SpeakersFormat,
+        typer.Option(
+            "--format",
+            help="text, json, or csv: a speaker table (speakers.csv) to edit and put in the "
+            "corpus.",
+        ),
+    ] = SpeakersFormat.text,
 ) -> None:
     """List the speakers, with their roles and how many turns and transcripts they have."""
+    _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index) as opened:
         speakers = opened.speakers()
-    if output is OutputFormat.json:
+    if output is SpeakersFormat.json:
         _print_json([s.to_json() for s in speakers])
+        return
+    if output is SpeakersFormat.csv:
+        write_speaker_table(speakers, sys.stdout)
         return
     table = Table("Speaker", "Roles", "Turns", "Transcripts", box=None, pad_edge=False)
     for s in speakers:
@@ -740,10 +800,34 @@ def speakers_command(
 
 @app.command("topics")
 def topics_command(
+    action: Annotated[
+        str | None,
+        typer.Argument(
+            help="init: write the built-in topics into the corpus as topics.toml, to edit."
+        ),
+    ] = None,
     index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """List the topics, with how many turns each has and who speaks most about it."""
+    """List the topics, with how many turns each has and who speaks most about it.
+
+    Without a topics.toml in the corpus, remarks tags turns with its built-in general topics
+    (economy, health care, immigration, …); `remarks topics init` copies them into the corpus.
+    """
+    if action is not None:
+        if action != "init":
+            raise UsageError(
+                f"Unknown topics action {action!r}.",
+                "Use `remarks topics` to list the topics, `remarks topics init` to copy the "
+                "built-in ones into the corpus.",
+            )
+        path = init_topics(corpus or Path("corpus"))
+        _stdout().print(
+            f"Wrote the built-in topics to {path}. Edit it, then run `remarks index` to re-tag."
+        )
+        return
+    _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index) as opened:
         topics = opened.topics()
     if output is OutputFormat.json:
@@ -813,9 +897,11 @@ def check_command(
 @app.command("stats")
 def stats_command(
     index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Show how many transcripts, turns and speakers the index holds, and its date range."""
+    _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index) as opened:
         stats = opened.stats()
     if output is OutputFormat.json:
@@ -908,6 +994,8 @@ def _render_hit(console, hit: TurnRecord, plain: bool, replies) -> None:
     line.append(hit.speaker, style="bold")
     if hit.role:
         line.append(f" — {hit.role}")
+    if hit.start is not None:
+        line.append(f" [{timestamp(hit.start)}]", style="dim")
     console.print(line)
     console.print(Text(f"     {hit.title} · {_when_where(hit)} · {hit.turn_id}", style="dim"))
     snippet = Text("     ")

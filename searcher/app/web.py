@@ -36,6 +36,7 @@ from indexer.ids import make_turn_id
 from searcher import Filters, Index, TurnRecord, open_index
 from searcher.app.feed import FEED_SIZE, atom_feed
 from searcher.export import write_rows
+from searcher.hits import timestamp
 from searcher.query import MAX_QUERY_CHARS
 
 MAX_PAGE_SIZE = 100
@@ -43,6 +44,7 @@ MAX_FACETS = 1000
 SPOOL_BYTES = 8 << 20  # CSV rows kept in memory before they spill to a temporary file
 DISCONNECT_POLL_SECONDS = 0.1  # how often a running search asks whether its client left
 MAX_PAGE = 1000
+MAX_ATTRS = 10  # attribute filters one request may give
 TEMPLATES = Path(__file__).parent / "templates"
 SYNTAX_HINT = (
     'Words find turns with any of them, best first · "exact phrase" · robots AND Korea · '
@@ -78,6 +80,7 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     )
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["marked"] = marked
+    templates.env.filters["timestamp"] = timestamp
     per_thread = threading.local()
     epoch = [0]  # bumped when the index turns out unreadable: every thread reopens it
 
@@ -291,6 +294,7 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         transcript: str = "",
         since: str = "",
         until: str = "",
+        attr: Annotated[list[str] | None, Query(max_length=200)] = None,
         page: int = Query(1, ge=1, le=MAX_PAGE),
         limit: int = Query(10, ge=1, le=MAX_PAGE_SIZE),
         sort: str = "relevance",
@@ -304,11 +308,12 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
             "transcript": transcript,
             "since": since,
             "until": until,
+            "attr": [a for a in attr or () if a][:MAX_ATTRS],
         }
         result, error, chart = None, None, None
         if any(params.values()):
             try:
-                filters = _filters(speaker, role, topic, transcript, since, until)
+                filters = _filters(speaker, role, topic, transcript, since, until, params["attr"])
                 result = await run_search(
                     request, q, filters, limit=limit, page=page, sort=sort, group=group or None
                 )
@@ -428,7 +433,11 @@ def _chart(counted) -> dict | None:
 
 
 def _filter_note(filters: Filters) -> str:
-    return ", ".join(f"{name}: {value}" for name, value in vars(filters).items() if value)
+    return ", ".join(
+        f"{name}: {' and '.join(value) if isinstance(value, tuple) else value}"
+        for name, value in vars(filters).items()
+        if value
+    )
 
 
 def filter_params(
@@ -438,15 +447,16 @@ def filter_params(
     transcript: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    attr: Annotated[list[str] | None, Query(max_length=200)] = None,
 ) -> Filters:
     """The search filters of a request's query string (empty values count as absent)."""
-    return _filters(speaker, role, topic, transcript, since, until)
+    return _filters(speaker, role, topic, transcript, since, until, attr)
 
 
 FilterParams = Annotated[Filters, Depends(filter_params)]
 
 
-def _filters(speaker, role, topic, transcript, since, until) -> Filters:
+def _filters(speaker, role, topic, transcript, since, until, attr=None) -> Filters:
     return Filters(
         speaker or None,
         role or None,
@@ -454,6 +464,7 @@ def _filters(speaker, role, topic, transcript, since, until) -> Filters:
         transcript or None,
         since or None,
         until or None,
+        tuple(a for a in attr or () if a)[:MAX_ATTRS],
     )
 
 
@@ -520,7 +531,8 @@ def marked(record: TurnRecord) -> Markup:
 
 
 def _query_string(params: dict) -> str:
-    return urlencode({k: v for k, v in params.items() if v not in ("", None, 1) or k == "q"})
+    kept = {k: v for k, v in params.items() if v not in ("", None, 1, []) or k == "q"}
+    return urlencode(kept, doseq=True)
 
 
 def _pages(result, limit: int) -> list[int]:
