@@ -47,6 +47,8 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         words=COLUMN(NumericColumn("I", default=0)),
         # When the turn starts in its recording (seconds; caption and meeting formats).
         start=STORED(),
+        # Where the transcript was published (for citations).
+        url=STORED(),
         # The speaker's attributes from the speaker table: as given (stored, a list of
         # [name, value]), as `name=value` words for filters, and as a column for facets.
         attributes=STORED(),

@@ -7,7 +7,8 @@
 
 Everything a script needs is importable from here, and these names are stable: building
 (`index_corpus`, `add_transcripts`, `check_index`), reading (`open_index` → `Index` with
-`search`, `turn`, `show`, `answer_to`, `transcript`, `speakers`, `topics`, `stats`),
+`search`, `turn`, `show`, `answer_to`, `transcript`, `speakers`, `topics`, `stats`, `quote`,
+`terms`, `kwic`),
 `Filters`, the result types, and the error types (each with a `message` and a `hint`).
 Names are loaded on first use, so `import searcher` costs nothing.
 
@@ -40,6 +41,12 @@ _EXPORTS = {
     "ExchangeHit": "searcher.exchanges",
     "TurnGroup": "searcher.ordering",
     "RankingConfig": "searcher.ranking",
+    "QuoteResult": "searcher.quotes",
+    "QuoteMatch": "searcher.quotes",
+    "KeyTerms": "searcher.keyness",
+    "KeyTerm": "searcher.keyness",
+    "Concordance": "searcher.kwic",
+    "KwicLine": "searcher.kwic",
     # errors
     "RemarksError": "indexer.errors",
     "UsageError": "indexer.errors",
@@ -81,8 +88,11 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
     from searcher.browse import IndexStats, SpeakerSummary, TurnInContext
     from searcher.exchanges import ExchangeHit, ExchangeResult
     from searcher.hits import TurnRecord
+    from searcher.keyness import KeyTerm, KeyTerms
+    from searcher.kwic import Concordance, KwicLine
     from searcher.ordering import TurnGroup
     from searcher.query import Filters
+    from searcher.quotes import QuoteMatch, QuoteResult
     from searcher.ranking import RankingConfig
     from searcher.search import SearchResult
     from searcher.topics import TopicSummary
@@ -91,6 +101,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
 __all__ = [
     "AddError",
     "BuildError",
+    "Concordance",
     "CorpusError",
     "DiskFullError",
     "ExchangeHit",
@@ -104,7 +115,12 @@ __all__ = [
     "IndexReport",
     "IndexStats",
     "IndexUnreadableError",
+    "KeyTerm",
+    "KeyTerms",
+    "KwicLine",
     "QueryTooCostlyError",
+    "QuoteMatch",
+    "QuoteResult",
     "RankingConfig",
     "RemarksError",
     "SearchCancelledError",

@@ -30,7 +30,11 @@ from searcher.browse import (
 from searcher.exchanges import ExchangeResult, search_exchanges
 from searcher.facets import FACET_SIZE
 from searcher.hits import TurnRecord
+from searcher.keyness import KeyTerms, key_terms
+from searcher.kwic import WIDTH, Concordance, concordance
+from searcher.profiles import SpeakerProfile, marks, query_stems, speaker_profile
 from searcher.query import SEARCH_SECONDS, Filters
+from searcher.quotes import QuoteResult, find_quote
 from searcher.ranking import DEFAULT, RankingConfig
 from searcher.search import GROUP_SIZE, SearchResult, iter_hits, search
 from searcher.session import TurnIndex
@@ -125,6 +129,40 @@ class Index:
     ) -> Trend:
         """Matching turns per year, month or transcript, absolute and per 10,000 words."""
         return trend(self._current(), query, filters, by, split, split_limit)
+
+    def quote(self, text: str, filters: Filters | None = None, *, limit: int = 5) -> QuoteResult:
+        """The passages closest to a pasted quote, with a verdict (see `searcher.quotes`)."""
+        return find_quote(self._current(), text, filters, limit)
+
+    def terms(
+        self, query: str = "", filters: Filters | None = None, *, limit: int = 30
+    ) -> KeyTerms:
+        """The words and phrases distinctive of the turns selected (see `searcher.keyness`)."""
+        return key_terms(self._current(), query, filters, limit)
+
+    def kwic(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        width: int = WIDTH,
+        sort: str = "date",
+        limit: int = 1000,
+    ) -> Concordance:
+        """Every occurrence of a word or phrase with its context (see `searcher.kwic`)."""
+        return concordance(self._current(), query, filters, width, sort, limit)
+
+    def speaker(self, name: str) -> SpeakerProfile:
+        """A speaker's role history, transcripts, turns per year and distinctive terms."""
+        return speaker_profile(self._current(), name)
+
+    def query_terms(self, query: str) -> frozenset[str]:
+        """The index terms of a query's words (to highlight them in a text)."""
+        return query_stems(self._current(), query)
+
+    def marks(self, text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+        """Where the words of `text` whose index term is one of `terms` are."""
+        return marks(text, terms, self._current())
 
     def turn(self, turn_id: str) -> TurnRecord:
         """One turn by its id (`UnknownTurnError` if there is none)."""

@@ -22,6 +22,7 @@ class TurnRecord:
     exchange: dict | None = None
     start: float | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
     snippet: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
     rank: int | None = None
@@ -47,6 +48,8 @@ class TurnRecord:
             ),
             "start": self.start,
             "attributes": dict(self.attributes),
+            "url": self.url,
+            "citation": citation(self),
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
         }
@@ -74,7 +77,22 @@ def record_from_fields(fields: dict) -> TurnRecord:
         exchange=_exchange(fields),
         start=fields.get("start"),
         attributes=dict(fields.get("attributes") or ()),
+        url=fields.get("url"),
     )
+
+
+def citation(turn: "TurnRecord") -> str:
+    """A ready-to-paste citation: who, in what role, in which transcript, where, when, which
+    turn, and the address it was published at."""
+    who = f"{turn.speaker} ({turn.role})" if turn.role else turn.speaker
+    parts = [who, f"“{turn.title}”" if turn.title else turn.transcript]
+    parts += [p for p in (turn.place, turn.date) if p]
+    parts.append(f"turn {turn.turn_id}")
+    if turn.start is not None:
+        parts[-1] += f" at {timestamp(turn.start)}"
+    if turn.url:
+        parts.append(turn.url)
+    return ", ".join(parts) + "."
 
 
 def timestamp(seconds: float | None) -> str:

@@ -147,7 +147,7 @@ def test_hit_links_encode_transcript_ids(tmp_path):
     index_corpus(corpus, tmp_path / "index")
     client = TestClient(create_app(tmp_path / "index"), base_url=LOCAL)
     page = client.get("/", params={"q": "zeppelins"})
-    assert 'href="/t/we%23ird%3Fname?turn=1#1"' in page.text
+    assert 'href="/t/we%23ird%3Fname?turn=1&q=zeppelins#1"' in page.text
     assert client.get("/t/we%23ird%3Fname", params={"turn": 1}).status_code == 200
 
 

@@ -114,7 +114,7 @@ def test_search_page_states(client):
     hits = client.get("/", params={"q": "chessboxing"}).text
     assert '<p id="total">4 turns match · page 1</p>' in hits
     assert "<mark>Chessboxing</mark>?" in hits
-    assert f'href="/t/{S}?turn=28#28"' in hits
+    assert f'href="/t/{S}?turn=28&q=chessboxing#28"' in hits  # the query marks the words
     assert 'data-facet="speaker"' in hits and 'Amina Akhmadulina</a> <span class="count">2' in hits
     empty = client.get("/", params={"q": "chesboxing"}).text
     assert "No turns match" in empty and 'id="suggestion" href="/?q=chessboxing"' in empty

@@ -21,6 +21,7 @@ from whoosh.query import Term
 
 from indexer import whoosh_ext
 from indexer.analysis import recording_stems, stems_of, use_stem_table
+from indexer.annotation.sources_file import load_sources
 from indexer.annotation.speakers_file import SpeakerBook, load_speakers
 from indexer.annotation.topics import Taxonomy, load_taxonomy
 from indexer.building.ingest import Annotations, load_source, write_transcript
@@ -94,7 +95,7 @@ def index_corpus(
             f"The corpus folder {corpus} has no transcripts (.txt files).",
             "Put transcripts in it (see README: Adding transcripts), or pass --corpus PATH.",
         )
-    annotations = Annotations(load_taxonomy(corpus), load_speakers(corpus))
+    annotations = Annotations(load_taxonomy(corpus), load_speakers(corpus), load_sources(corpus))
     context = _Context(corpus, annotations, on_progress, stop_words)
     with IndexLock(index_dir, wait), recording_stems() as words:
         context = replace(context, words=words)
@@ -143,6 +144,7 @@ class _Context:
         return {
             "taxonomy": self.taxonomy.fingerprint,
             "speakers": self.speakers.fingerprint,
+            "sources": self.annotations.sources.fingerprint,
             "topics": self.taxonomy.to_json(),
         }
 
@@ -180,6 +182,8 @@ def _why_rebuild(index_dir: Path, context: _Context) -> tuple[str, OpenIndex | N
             f"the speakers file {' and '.join(str(context.corpus / f) for f in files)} changed",
             opened,
         )
+    if opened.meta.get("sources", "none") != context.annotations.sources.fingerprint:
+        return f"the sources file {context.corpus / 'sources.csv'} changed", opened
     return "", opened
 
 

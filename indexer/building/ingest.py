@@ -1,9 +1,11 @@
 """One step of every build: read a transcript file, annotate it, write its turns."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from indexer.annotation.annotate import annotate
+from indexer.annotation.sources_file import EMPTY as EMPTY_SOURCES
+from indexer.annotation.sources_file import SourceList
 from indexer.annotation.speakers_file import SpeakerBook
 from indexer.annotation.topics import Taxonomy
 from indexer.building.report import Failure, IndexReport, Notice
@@ -22,6 +24,7 @@ class Annotations:
 
     taxonomy: Taxonomy
     speakers: SpeakerBook
+    sources: SourceList = EMPTY_SOURCES
 
 
 def load_source(
@@ -57,7 +60,8 @@ def write_transcript(
     record = SourceRecord(
         source.rel, transcript.id, source.size, source.mtime_ns, loaded.sha256, transcript.topics
     )
-    annotated = annotate(transcript, annotations.taxonomy, annotations.speakers)
+    url = transcript.url or annotations.sources.url(transcript.id)
+    annotated = annotate(replace(transcript, url=url), annotations.taxonomy, annotations.speakers)
     docs = turn_documents(annotated, record)
     for doc in docs:
         writer.add_document(**doc)

@@ -76,4 +76,5 @@ def _transcript(docs: list[tuple[int, dict, bytes]], source: SourceRecord | None
         lead=(),
         turns=tuple(turns),
         topics=source.topics if source else (),
+        url=first.get("url"),
     )

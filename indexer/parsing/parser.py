@@ -40,6 +40,9 @@ DATE_LINE_RES = (
 FILENAME_DATE_RE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 SEPARATOR_RE = re.compile(r"^(\*\s*){3,}$|^[-–—_=]{3,}$")
 END_MARKER_RE = re.compile(r"^\(?(to be continued|end of transcript|the end)\.?\)?$", re.IGNORECASE)
+SOURCE_RE = re.compile(
+    r"^(?:(?:source|url|link|original|address)\s*[:：]\s*)?(?P<url>https?://\S+)$", re.IGNORECASE
+)
 TOPICS_RE = re.compile(r"^(?:topics?|tags?|subjects?)\s*[:：]\s*(?P<topics>.+)$", re.IGNORECASE)
 CHROME_RE = re.compile(
     r"^(view settings|font size:?|site colours:?|site colors:?|official website of .*|"
@@ -68,6 +71,7 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
     title, when, place, body_start = _read_header(lines, filename, _mostly_cyrillic(text))
     lead: list[str] = []
     topics: list[str] = []
+    url = None
     raw: list[_RawTurn] = []
     skip_title_repeat = False
     for lineno, para in _paragraphs(lines, body_start):
@@ -79,6 +83,9 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
             continue
         skip_title_repeat = False
         if END_MARKER_RE.match(para) or _repeats_date_line(para, when):
+            continue
+        if not raw and url is None and (m := SOURCE_RE.match(para)):
+            url = m.group("url")
             continue
         if not raw and (m := TOPICS_RE.match(para)):
             topics.extend(t.strip() for t in m.group("topics").split(",") if t.strip())
@@ -106,6 +113,7 @@ def parse_transcript(text: str, transcript_id: str, filename: str = "") -> Trans
         lead=tuple(lead),
         turns=tuple(turns),
         topics=tuple(dict.fromkeys(topics)),
+        url=url,
     )
 
 

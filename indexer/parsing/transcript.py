@@ -39,6 +39,7 @@ class Transcript:
     lead: tuple[str, ...]
     turns: tuple[Turn, ...]
     topics: tuple[str, ...] = field(default=())
+    url: str | None = None  # where it was published (a `Source:` line, or sources.csv)
 
     def turn_id(self, turn: Turn) -> str:
         return make_turn_id(self.id, turn.seq)

@@ -38,6 +38,8 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             doc["exchange_span"] = (min(members), max(members))
         if turn.role:
             doc["role"] = turn.role
+        if transcript.url:
+            doc["url"] = transcript.url
         if turn.start is not None:
             doc["start"] = turn.start
         if turn.attributes:

@@ -26,8 +26,7 @@ from searcher import (
     open_index,
 )
 from searcher.export import write_rows, write_speaker_table
-from searcher.hits import timestamp
-from searcher.kwic import concordance
+from searcher.hits import citation, timestamp
 from searcher.watches import Watch, WatchBook, check_watches, result_filters, run_watch
 
 if TYPE_CHECKING:
@@ -704,7 +703,7 @@ def kwic_command(
     filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index) as opened:
-        found = concordance(opened.turns, query, filters, width, sort.value, limit)
+        found = opened.kwic(query, filters, width=width, sort=sort.value, limit=limit)
     if output is TrendFormat.json:
         _print_json(found.to_json())
         return
@@ -731,6 +730,119 @@ def kwic_command(
         row.append(f"  {right:<{side}}  ")
         row.append(f"{line.speaker} · {line.date or 'undated'} · {line.turn_id}", style="dim")
         console.print(row, no_wrap=True, overflow="ellipsis")
+
+
+@app.command("quote")
+def quote_command(
+    text: Annotated[str, typer.Argument(help="The quote as you remember it.")],
+    limit: Annotated[int, typer.Option(help="Passages shown at most.")] = 5,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    attr: AttrOption = None,
+    index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Check a quote: the passages closest to it, what differs, and who said it.
+
+    The quote may be misremembered, reordered or partial. Says exact, close or not found, and
+    flags a passage the speaker attributes to someone else ("as X said", quotation marks).
+    """
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
+    _ensure_index(corpus, index, quiet=output is not OutputFormat.text)
+    with open_index(index) as opened:
+        result = opened.quote(text, filters, limit=limit)
+    if output is OutputFormat.json:
+        _print_json(result.to_json())
+        return
+    console = _stdout()
+    verdicts = {
+        "exact": "Exact: said word for word.",
+        "close": "Close: said, in other words (see what differs).",
+        "not found": "Not found: nothing close to this quote in the index.",
+    }
+    console.print(Text(verdicts[result.verdict], style="bold"))
+    for n, match in enumerate(result.matches, start=1):
+        turn = match.turn
+        console.print()
+        head = Text(f"{n:>2}. {match.score:.0%} ")
+        head.append(turn.speaker, style="bold")
+        if turn.role:
+            head.append(f" — {turn.role}")
+        console.print(head)
+        console.print(Text(f"    {turn.title} · {_when_where(turn)} · {turn.turn_id}", style="dim"))
+        console.print(Text(f"    “{match.passage}”"))
+        if not match.exact:
+            console.print(Text(f"    differs: {match.marked_diff}", style="dim"))
+        if match.attribution:
+            who = match.attribution.get("who")
+            note = f" — {who} may be the one quoted" if who else ""
+            console.print(
+                Text(
+                    f"    Careful: {match.attribution['text']}{note}; the speaker may be "
+                    "quoting someone else.",
+                    style="bold",
+                )
+            )
+        console.print(Text(f"    Cite: {citation(turn)}", style="dim"))
+
+
+@app.command("terms")
+def terms_command(
+    query: Annotated[str, typer.Argument(help="Optional words to select the turns.")] = "",
+    limit: Annotated[int, typer.Option(help="Terms shown at most.")] = 30,
+    speaker: SpeakerOption = None,
+    role: RoleOption = None,
+    topic: TopicOption = None,
+    transcript: TranscriptOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    attr: AttrOption = None,
+    index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
+    output: Annotated[TrendFormat, typer.Option("--format", help="text, json or csv.")] = (
+        TrendFormat.text
+    ),
+) -> None:
+    """The words and two-word phrases distinctive of the turns a query or filters select,
+    against the rest of the corpus (log-likelihood keyness; effect size: log ratio)."""
+    filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
+    _ensure_index(corpus, index, quiet=output.value != "text")
+    with open_index(index) as opened:
+        found = opened.terms(query, filters, limit=limit)
+    if output is TrendFormat.json:
+        _print_json(found.to_json())
+        return
+    columns = ["term", "kind", "count", "reference_count", "per_10k", "reference_per_10k"]
+    columns += ["log_likelihood", "log_ratio"]
+    if output is TrendFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for term in found.terms:
+            data = term.to_json()
+            writer.writerow([data[c] for c in columns])
+        return
+    console = _stdout()
+    console.print(
+        f"Distinctive terms of {_count(found.turns, 'turn')}{_filter_note(filters)} "
+        f"({found.words:,} words) against the rest ({found.reference_words:,} words):"
+    )
+    table = Table("Term", "Here", "Rest", "per 10k here", "per 10k rest", "LL", "log ratio")
+    for t in found.terms:
+        table.add_row(
+            t.term,
+            str(t.count),
+            str(t.reference_count),
+            f"{t.per_10k:.1f}",
+            f"{t.reference_per_10k:.1f}",
+            f"{t.log_likelihood:.1f}",
+            f"{t.log_ratio:.2f}",
+        )
+    console.print(table)
 
 
 @app.command("show")

@@ -36,7 +36,7 @@ from indexer.ids import make_turn_id
 from searcher import Filters, Index, TurnRecord, open_index
 from searcher.app.feed import FEED_SIZE, atom_feed
 from searcher.export import write_rows
-from searcher.hits import timestamp
+from searcher.hits import citation, timestamp
 from searcher.query import MAX_QUERY_CHARS
 
 MAX_PAGE_SIZE = 100
@@ -45,6 +45,7 @@ SPOOL_BYTES = 8 << 20  # CSV rows kept in memory before they spill to a temporar
 DISCONNECT_POLL_SECONDS = 0.1  # how often a running search asks whether its client left
 MAX_PAGE = 1000
 MAX_ATTRS = 10  # attribute filters one request may give
+PAGE_LINES = 2000  # concordance lines on the page (the API and CLI give more)
 TEMPLATES = Path(__file__).parent / "templates"
 SYNTAX_HINT = (
     'Words find turns with any of them, best first · "exact phrase" · robots AND Korea · '
@@ -81,6 +82,18 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["marked"] = marked
     templates.env.filters["timestamp"] = timestamp
+    templates.env.filters["citation"] = citation
+
+    def highlight(text: str, terms: frozenset[str]) -> Markup:
+        out, last = [], 0
+        for start, end in index().marks(text, terms):
+            out.append(escape(text[last:start]))
+            out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+            last = end
+        out.append(escape(text[last:]))
+        return Markup("").join(out)
+
+    templates.env.filters["highlight"] = highlight
     per_thread = threading.local()
     epoch = [0]  # bumped when the index turns out unreadable: every thread reopens it
 
@@ -269,6 +282,80 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         xml = atom_feed(f"remarks: {what}", str(request.url), base, result.hits)
         return Response(xml, media_type="application/atom+xml; charset=utf-8")
 
+    @app.get("/api/quote")
+    async def api_quote(
+        request: Request,
+        filters: FilterParams,
+        text: str = Query(..., max_length=MAX_QUERY_CHARS),
+        limit: int = Query(5, ge=1, le=50),
+    ) -> dict:
+        """The passages closest to a quote, what differs, a verdict and citations."""
+        result = await in_worker(request, lambda c: index().quote(text, filters, limit=limit))
+        return result.to_json()
+
+    @app.get("/api/terms")
+    async def api_terms(
+        request: Request,
+        filters: FilterParams,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        limit: int = Query(30, ge=1, le=200),
+    ) -> dict:
+        """Words and phrases distinctive of the turns a query and filters select."""
+        result = await in_worker(request, lambda c: index().terms(q, filters, limit=limit))
+        return result.to_json()
+
+    @app.get("/api/kwic")
+    async def api_kwic(
+        request: Request,
+        filters: FilterParams,
+        q: str = Query(..., max_length=MAX_QUERY_CHARS),
+        width: int = Query(6, ge=1, le=50),
+        sort: str = "date",
+        limit: int = Query(1000, ge=1, le=100_000),
+    ) -> dict:
+        """Every occurrence of a word or phrase with its context."""
+        result = await in_worker(
+            request, lambda c: index().kwic(q, filters, width=width, sort=sort, limit=limit)
+        )
+        return result.to_json()
+
+    @app.get("/quote", response_class=HTMLResponse, include_in_schema=False)
+    async def quote_page(request: Request, text: str = Query("", max_length=MAX_QUERY_CHARS)):
+        result, error = None, None
+        if text.strip():
+            try:
+                result = await in_worker(request, lambda c: index().quote(text))
+            except UsageError as exc:
+                error = exc
+        return templates.TemplateResponse(
+            request, "quote.html", {"text": text, "result": result, "error": error}
+        )
+
+    @app.get("/kwic", response_class=HTMLResponse, include_in_schema=False)
+    async def kwic_page(
+        request: Request,
+        filters: FilterParams,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+        sort: str = "date",
+        width: int = Query(6, ge=1, le=50),
+    ):
+        result, error = None, None
+        if q.strip():
+            try:
+                result = await in_worker(
+                    request,
+                    lambda c: index().kwic(q, filters, width=width, sort=sort, limit=PAGE_LINES),
+                )
+            except UsageError as exc:
+                error = exc
+        context = {"q": q, "sort": sort, "result": result, "error": error}
+        return templates.TemplateResponse(request, "kwic.html", context)
+
+    @app.get("/s/{name:path}", response_class=HTMLResponse, include_in_schema=False)
+    async def speaker_page(request: Request, name: str):
+        profile = await in_worker(request, lambda c: index().speaker(name))
+        return templates.TemplateResponse(request, "speaker.html", {"p": profile})
+
     @app.get("/api/turns/{turn_id:path}")
     def api_turn(turn_id: str, context: int = Query(2, ge=0, le=20)) -> dict:
         """One turn with `context` turns on each side and its exchange."""
@@ -346,7 +433,12 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         )
 
     @app.get("/t/{transcript_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def transcript_page(request: Request, transcript_id: str, turn: int | None = None):
+    def transcript_page(
+        request: Request,
+        transcript_id: str,
+        turn: int | None = None,
+        q: str = Query("", max_length=MAX_QUERY_CHARS),
+    ):
         turns = index().transcript(transcript_id)
         if not turns:
             raise UnknownTranscriptError(
@@ -358,7 +450,14 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         return templates.TemplateResponse(
             request,
             "transcript.html",
-            {"turns": turns, "first": turns[0], "focus": focus, "exchange": exchange},
+            {
+                "turns": turns,
+                "first": turns[0],
+                "focus": focus,
+                "exchange": exchange,
+                "q": q,
+                "stems": index().query_terms(q),
+            },
         )
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
