@@ -344,3 +344,38 @@ def test_add_copies_nothing_when_a_file_would_fail(tmp_path, runner):
     result = runner.invoke(app, ["add", str(good), "--corpus", str(corpus), "--index", str(index)])
     assert result.exit_code == 0, result.output
     assert (corpus / "minutes.vtt").exists()
+
+
+def test_caption_conventions_and_whisper_output(tmp_path):
+    """Zoom's numbered cues, sound descriptions, dialogue dashes, bracketed speakers, and
+    Whisper's JSON (segments without speakers) read as people would expect."""
+    zoom = "WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.200\nJane Doe: Welcome.\n\n" + (
+        "2\n00:00:04.500 --> 00:00:08.000\nJane Doe: Tonight, zoning.\n\n"
+        "3\n00:00:09.000 --> 00:00:12.000\nBob Smith: Thank you, Madam Chair.\n"
+    )
+    assert shape(read(tmp_path, "zoom.vtt", zoom).transcript) == [
+        ("Jane Doe", None, 1.5, "Welcome. Tonight, zoning."),
+        ("Bob Smith", None, 9.0, "Thank you, Madam Chair."),
+    ]
+    film = (
+        "1\n00:00:01,000 --> 00:00:03,000\n<i>[MUSIC PLAYING]</i>\n\n"
+        "2\n00:00:03,500 --> 00:00:06,000\n- Where were you?\n- At the council meeting.\n\n"
+        "3\n00:00:06,500 --> 00:00:08,000\n[Mayor] We need more homes.\n\n"
+        "4\n00:00:08,500 --> 00:00:09,000\n[Laughter] So, anyway.\n"
+    )
+    assert shape(read(tmp_path, "film.srt", film).transcript) == [
+        ("Unattributed", None, 3.5, "Where were you? At the council meeting."),
+        ("Mayor", None, 6.5, "We need more homes. [Laughter] So, anyway."),
+    ]
+    whisper = {
+        "text": " Hello there. The budget passed.",
+        "segments": [
+            {"id": 0, "start": 0.0, "end": 2.0, "text": " Hello there."},
+            {"id": 1, "start": 2.0, "end": 4.0, "text": " The budget passed."},
+        ],
+    }
+    loaded = read(tmp_path, "2024-05-01_budget.json", json.dumps(whisper))
+    assert shape(loaded.transcript) == [
+        ("Unattributed", None, 0.0, "Hello there.\nThe budget passed.")
+    ]
+    assert (loaded.transcript.title, str(loaded.transcript.date)) == ("Budget", "2024-05-01")

@@ -42,6 +42,9 @@ SRT_START_RE = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s+-->"
 VOICE_RE = re.compile(r"<v(?:\.[\w.-]+)*\s+(?P<name>[^>]+)>(?P<text>.*?)(?:</v>|$)", re.DOTALL)
 TAG_RE = re.compile(r"</?[a-z][^>]*>|<\d[\d:.]*>", re.IGNORECASE)
 CAPTION_LABEL_RE = re.compile(r"^(?:>>\s*|-\s*)?(?P<name>[^:\n]{1,220}?)\s*:\s+(?P<text>.+)$", re.S)
+SOUND_RE = re.compile(r"^[\[(♪][^\])]*[\])♪]$")
+DIALOGUE_DASH_RE = re.compile(r"^-\s+")
+BRACKET_LABEL_RE = re.compile(r"^[\[(](?P<name>[^\])\n]{1,60})[\])]\s+(?P<text>.+)$", re.S)
 OTTER_LINE_RE = re.compile(rf"^(?P<name>\S.{{0,220}}?)\s+(?P<time>{TIME})$")
 DEFAULT_SPEAKER_RE = re.compile(r"^(?:Speaker \d+|Unknown Speaker|Unknown)$", re.IGNORECASE)
 REV_LINE_RE = re.compile(rf"^(?P<name>\S[^:()]{{0,220}}?)\s*\((?P<time>{TIME})\):\s*(?P<text>.*)$")
@@ -185,10 +188,15 @@ def _caption_cue(lines: list[str], start: float | None) -> list[Cue]:
     cues: list[Cue] = []
     for line in lines:
         line = _plain(line)
-        if not line:
-            continue
+        if not line or SOUND_RE.match(line):
+            continue  # "[MUSIC PLAYING]", "(applause)": not speech
+        line = DIALOGUE_DASH_RE.sub("", line)  # "- Where were you?": a new, unnamed speaker
         m = CAPTION_LABEL_RE.match(line)
-        if m and _reads_as_name(m.group("name")):
+        if not (m and _reads_as_name(m.group("name"))):
+            m = BRACKET_LABEL_RE.match(line)
+            if m and not _bracketed_speaker(m.group("name")):
+                m = None
+        if m:
             cues.append(Cue(m.group("name").strip(), m.group("text").strip(), start))
         elif line.startswith(">>"):
             cues.append(Cue(None, line.lstrip("> ").strip(), start))
@@ -197,6 +205,22 @@ def _caption_cue(lines: list[str], start: float | None) -> list[Cue]:
         else:
             cues.append(Cue(None, line, start))
     return cues
+
+
+SOUNDS = set(
+    """music laughter laughs laughing applause inaudible crosstalk silence noise cheering
+    cheers sighs coughs indistinct unintelligible foreign speaking""".split()
+)
+
+
+def _bracketed_speaker(name: str) -> bool:
+    """`[Mayor] We need homes.` names a speaker; `[Laughter] So…` does not."""
+    words = name.split()
+    return (
+        0 < len(words) <= 4
+        and all(w[:1].isupper() for w in words)
+        and not any(w.casefold().strip(".,") in SOUNDS for w in words)
+    )
 
 
 def _otter_speaker(name: str) -> bool:
@@ -337,7 +361,7 @@ def _read_jsonl(text: str, where: str) -> CueFile:
 
 # Keys that name a row's own document: rows with several values of one are a dataset (one
 # document per row, as test collections and corpus dumps are), not one transcript's turns.
-DOCUMENT_KEYS = ("id", "doc_id", "docid", "document", "transcript", "transcript_id", "title")
+DOCUMENT_KEYS = ("doc_id", "docid", "document", "transcript", "transcript_id", "title")
 
 
 def _json_cues(rows, where: str) -> list[Cue]:
