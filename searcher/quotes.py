@@ -159,7 +159,9 @@ def _candidates(index: TurnIndex, shown: list[str], filters: Filters | None) -> 
     hold two of its rarest words (a long turn, which BM25 ranks low for a few common words,
     is found by what is specific in the quote)."""
     # The quote's punctuation and quotation marks are not query syntax: words only.
-    found = search(index, " ".join(shown), filters, limit=CANDIDATES, snippets=False).hits
+    # (Lower case: "NOT" in a quote is a word, not Whoosh's operator.)
+    words = " ".join(w.lower() for w in shown)
+    found = search(index, words, filters, limit=CANDIDATES, snippets=False).hits
     reader = index.searcher.reader()
     rare: dict[str, str] = {}
     for word in shown:
@@ -168,11 +170,15 @@ def _candidates(index: TurnIndex, shown: list[str], filters: Filters | None) -> 
                 rare[term] = word
     rarest = sorted(rare, key=lambda t: (reader.doc_frequency("text", t), t))[:RARE_WORDS]
     seen = {t.turn_id for t in found}
-    queries = [f"text:{rare[a]} AND text:{rare[b]}" for a, b in combinations(rarest, 2)]
+    queries = [
+        f"text:{rare[a].lower()} AND text:{rare[b].lower()}" for a, b in combinations(rarest, 2)
+    ]
     # A quote of few content words ("only I can fix it"): every turn that holds its rarest
     # words, when they are rare enough to read them all.
     queries += [
-        f"text:{rare[t]}" for t in rarest[:2] if reader.doc_frequency("text", t) <= RARE_TURNS
+        f"text:{rare[t].lower()}"
+        for t in rarest[:2]
+        if reader.doc_frequency("text", t) <= RARE_TURNS
     ]
     for query in queries:
         limit = RARE_TURNS if " AND " not in query else PAIR_CANDIDATES
