@@ -987,9 +987,11 @@ def serve_command(
 @app.command("check")
 def check_command(
     index: IndexOption = Path("index"),
+    corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Verify every file of the index against its recorded checksum and read every turn."""
+    _ensure_index(corpus, index, quiet=output is not OutputFormat.text)
     checked = check_index(index)
     if output is OutputFormat.json:
         _print_json(checked.to_json())
