@@ -88,7 +88,9 @@ def tantivy_run(docs: list[Doc], queries: dict[str, str]) -> Run:
     searcher = index.searcher()
     run: Run = {}
     for qid, text in queries.items():
-        words = " ".join(WORD_RE.findall(text))
+        # Lower case: NPL's queries are in capitals, and AND, OR, IN are tantivy's syntax
+        # (its en_stem tokenizer lower-cases anyway, so nothing else changes).
+        words = " ".join(WORD_RE.findall(text.lower()))
         query = index.parse_query(words, ["text"])
         hits = searcher.search(query, DEPTH).hits
         run[qid] = {searcher.doc(addr)["id"][0]: float(score) for score, addr in hits}
