@@ -231,7 +231,8 @@ def test_missing_corpus_is_a_one_line_error(runner, tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: The corpus folder {tmp_path / 'nowhere'} does not exist.\n"
-        "Hint: Create it and put transcripts (.txt) in it, or pass --corpus PATH.\n"
+        "Hint: Create it and put transcripts (.txt, .vtt, .srt, .json) in it, "
+        "or pass --corpus PATH.\n"
     )
     assert "Traceback" not in result.output
 

@@ -92,7 +92,8 @@ def index_corpus(
     files = scan_corpus(corpus)
     if not files:
         raise CorpusError(
-            f"The corpus folder {corpus} has no transcripts (.txt files).",
+            f"The corpus folder {corpus} has no transcripts "
+            "(.txt, .vtt, .srt, .json or .jsonl files).",
             "Put transcripts in it (see README: Adding transcripts), or pass --corpus PATH.",
         )
     annotations = Annotations(load_taxonomy(corpus), load_speakers(corpus), load_sources(corpus))

@@ -54,7 +54,7 @@ def scan_corpus(corpus: Path) -> list[SourceFile]:
     if not corpus.exists():
         raise CorpusError(
             f"The corpus folder {corpus} does not exist.",
-            "Create it and put transcripts (.txt) in it, or pass --corpus PATH.",
+            "Create it and put transcripts (.txt, .vtt, .srt, .json) in it, or pass --corpus PATH.",
         )
     if not corpus.is_dir():
         raise CorpusError(f"The corpus path {corpus} is not a folder.", "Pass --corpus FOLDER.")
