@@ -186,3 +186,40 @@ def test_the_trend_chart_filters_by_year_and_the_csv_link_downloads_every_hit(bu
         assert len(found) == total and found[0]["rank"] == "1"
         assert download.suggested_filename == "remarks-inflation.csv"
         browser.close()
+
+
+def test_check_a_quote_then_open_the_speaker_and_a_concordance(server):
+    """Headless Chromium: the quote form, the diff, the speaker page from a hit, a distinctive
+    term's concordance, and the transcript page marking the query and linking back."""
+    needs_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(server + "/")
+        page.click("header a:has-text('Check a quote')")
+        page.fill(
+            "input[name=text]", "a sport in which opponents compete in rounds of boxing and chess"
+        )
+        page.press("input[name=text]", "Enter")
+        expect(page.locator("#verdict")).to_have_attribute("data-verdict", "close")
+        first = page.locator("article.quote-match").first
+        expect(first.locator("h2 a.open")).to_have_text("Amina Akhmadulina")
+        expect(first.locator("ins").first).to_have_text("alternating")
+        expect(first.locator(".cite")).to_contain_text("turn 000_af3ddc70366262e7:29")
+        page.goto(server + "/?q=chessboxing")
+        page.locator("article.hit a.profile").first.click()
+        expect(page.locator("h1")).to_have_text("Vladimir Putin")
+        expect(page.locator("table.roles")).to_contain_text("President of Russia")
+        term = page.locator("table.terms a").first
+        word = term.inner_text()
+        term.click()
+        assert "/kwic?" in page.url
+        marks = page.locator("table.kwic td.match mark")
+        assert marks.count() > 0
+        assert all(word.lower()[:4] in m.lower() for m in marks.all_inner_texts())
+        page.locator("table.kwic td a").first.click()
+        expect(page.locator(".turn.focus mark").first).to_be_visible()
+        expect(page.locator("#back")).to_have_attribute("href", f"/?q={word}")
+        browser.close()

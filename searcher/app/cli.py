@@ -765,7 +765,10 @@ def quote_command(
         "close": "Close: said, in other words (see what differs).",
         "not found": "Not found: nothing close to this quote in the index.",
     }
-    console.print(Text(verdicts[result.verdict], style="bold"))
+    verdict = verdicts[result.verdict]
+    if result.verdict == "not found" and result.matches:
+        verdict = "Not found: nothing close enough to this quote; the nearest passages follow."
+    console.print(Text(verdict, style="bold"))
     for n, match in enumerate(result.matches, start=1):
         turn = match.turn
         console.print()
