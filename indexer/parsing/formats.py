@@ -242,31 +242,25 @@ def _plain(text: str) -> str:
 def _read_vtt(text: str, where: str) -> CueFile:
     blocks = _blocks(text)
     meta, _ = _meta(blocks[0][1:]) if blocks else ({}, 0)
-    cues: list[Cue] = []
-    for block in blocks[1:]:
-        if block[0].startswith(("NOTE", "STYLE", "REGION")):
-            continue
-        timing = next((i for i, line in enumerate(block) if CUE_TIMING_RE.match(line)), None)
-        if timing is None:
-            continue
-        m = CUE_TIMING_RE.match(block[timing])
-        assert m is not None
-        cues.extend(_caption_cue(block[timing + 1 :], seconds(m.group("start"))))
-    return _file("vtt", _dedupe_rolling(cues), meta, where)
+    cues = [b for b in blocks[1:] if not b[0].startswith(("NOTE", "STYLE", "REGION"))]
+    return _file("vtt", _timed_cues(cues), meta, where)
 
 
 def _read_srt(text: str, where: str) -> CueFile:
     lines = text.split("\n")
     meta, first = _meta(lines)
+    return _file("srt", _timed_cues(_blocks("\n".join(lines[first:]))), meta, where)
+
+
+def _timed_cues(blocks: list[list[str]]) -> list[Cue]:
+    """The cues of caption blocks (an optional id, a `start --> end` line, text lines)."""
     cues: list[Cue] = []
-    for block in _blocks("\n".join(lines[first:])):
-        timing = next((i for i, line in enumerate(block) if CUE_TIMING_RE.match(line)), None)
-        if timing is None:
-            continue
-        m = CUE_TIMING_RE.match(block[timing])
-        assert m is not None
-        cues.extend(_caption_cue(block[timing + 1 :], seconds(m.group("start"))))
-    return _file("srt", _dedupe_rolling(cues), meta, where)
+    for block in blocks:
+        for i, line in enumerate(block):
+            if m := CUE_TIMING_RE.match(line):
+                cues.extend(_caption_cue(block[i + 1 :], seconds(m.group("start"))))
+                break
+    return _dedupe_rolling(cues)
 
 
 def _dedupe_rolling(cues: list[Cue]) -> list[Cue]:
