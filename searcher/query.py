@@ -143,6 +143,12 @@ def _minus_as_not(text: str) -> str:
     return '"'.join(parts)
 
 
+def as_written(text: str) -> str:
+    """A query in capitals only ("SIMD AND MIMD MACHINES") is read in lower case: its AND,
+    OR and NOT cannot be told from words, so they are words."""
+    return text.lower() if not any(c.islower() for c in text) else text
+
+
 def make_parser(schema, fields: dict[str, float]):
     """Return the parser for user queries, searching `fields` with their weights."""
     fields = {name: weight for name, weight in fields.items() if weight > 0}
@@ -161,7 +167,7 @@ def parse_query(parser, text: str, budget: QueryBudget | None = None) -> q.Query
     budget = budget or QueryBudget(query=text)
     _refuse_inverted_ranges(text)
     try:
-        parsed = parser.parse(_minus_as_not(text))
+        parsed = parser.parse(_minus_as_not(as_written(text)))
     except Exception:  # Whoosh's parser raises assorted errors on odd input ("NOT NOT x").
         words = re.sub(r"[^\w\s]", " ", text)
         words = re.sub(r"\b(AND|OR|NOT)\b", lambda m: m.group().lower(), words)

@@ -1,7 +1,8 @@
 """How hits are ranked: BM25F with BM25's idf, field weights, and query-term frequency.
 
-The defaults were chosen on the Cranfield and CISI test collections (benchmarks/relevance.py,
-README: Ranking quality), each collection checked against the other.
+The defaults were chosen by leave-one-collection-out over eight test collections and the
+judged transcript queries (benchmarks/loco.py, README: Ranking quality): each collection's
+score comes from the setting chosen on the others.
 """
 
 import re
@@ -15,22 +16,34 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import Analyzers, default_analyzers
 from indexer.schema import PHRASE_FIELD
+from indexer.whoosh_ext.bm25f import FieldsTerm, field_lengths
+from searcher.query import as_written
 
 
 @dataclass(frozen=True)
 class RankingConfig:
     """The free parameters of ranking."""
 
-    k1: float = 1.6
-    b: float = 0.75
+    k1: float = 1.2
+    b: float = 0.9
     # Fields a plain query searches, with their weight relative to the turn text. Roles are
     # left out: "head of … at a robotics factory" would make every "Thank you." by that
     # speaker a hit for "robots"; role:… and --role search them.
     fields: dict[str, float] = field(
         default_factory=lambda: {"text": 1.0, "speaker_name": 0.5, "title": 0.6}
     )
+    # Fields a plain word is scored in as one (BM25F proper: indexer/whoosh_ext/bm25f.py),
+    # each occurrence counting this many times; the weights in `fields` then apply to
+    # phrases and wildcards only. Empty: each field scored on its own.
+    together: dict[str, float] = field(default_factory=lambda: {"text": 1.0, "title": 3.0})
     bm25_idf: bool = True
     query_term_frequency: bool = True
+    # A word repeated n times in the query weighs n·(k3 + 1)/(n + k3) (0: n).
+    query_term_saturation: float = 8.0
+    # A turn of fewer than `short_turn` words ("Abroad?", "Thank you.") has its score
+    # multiplied by (words / short_turn) ** short_turn_power: it rarely answers a search.
+    short_turn: int = 5
+    short_turn_power: float = 0.5
     # Extra weight for turns with the words of a plain query close together (a sloppy phrase),
     # and for turns with all of them.
     proximity: float = 0.0
@@ -54,6 +67,24 @@ class TranscriptBM25F(BM25F):
     def __init__(self, config: RankingConfig) -> None:
         super().__init__(B=config.b, K1=config.k1)
         self.bm25_idf = config.bm25_idf
+        self.use_final = config.short_turn > 0
+        self._short = [
+            min(1.0, n / config.short_turn) ** config.short_turn_power if n else 1.0
+            for n in range(config.short_turn + 1)
+        ]
+
+    def final(self, searcher, docnum, score):
+        """Whoosh's last step for each hit: the short-turn factor."""
+        length = searcher.doc_field_length(docnum, "text", 0) or 0
+        return score * self._short[length] if length < len(self._short) else score
+
+    def final_scores(self, searcher, scores: dict[int, float]) -> dict[int, float]:
+        """`final` for every scored turn at once (the block scorer's path)."""
+        short = self._short
+        for docnum, length in field_lengths(searcher, "text", len(short) - 1).items():
+            if docnum in scores:
+                scores[docnum] *= short[length]
+        return scores
 
     def idf(self, searcher, fieldname, text):
         if not self.bm25_idf:
@@ -114,7 +145,54 @@ class TurnSearcher(Searcher):
         return total / (reader.doc_count() or 1)
 
 
-PLAIN_QUERY_RE = re.compile(r'["*~():]|\w\?\w|\b(?:AND|OR|NOT)\b')
+PLAIN_QUERY_RE = re.compile(r'["*~:^]|\w\?\w|\b(?:AND|OR|NOT)\b')
+
+
+def is_plain(text: str) -> bool:
+    """Whether a query is just words: no quotes, wildcards, fields or operators (brackets
+    are only grouping). In a query written all in capitals, AND, OR and NOT are words."""
+    return not PLAIN_QUERY_RE.search(as_written(text))
+
+
+def search_together(parsed: q.Query, config: RankingConfig) -> q.Query:
+    """Score each plain word of the `together` fields as one field (BM25F): the parser's
+    Or(text:w, title:w^0.6, …) becomes Or(FieldsTerm(w, together), …)."""
+    together = config.together
+    if len(together) < 2 or "text" not in together:
+        return parsed
+
+    def rewrite(node: q.Query) -> q.Query:
+        if isinstance(node, FieldsTerm):
+            return node
+        if isinstance(node, q.Or):
+            children = [rewrite(c) for c in node.subqueries]
+            words = {
+                c.text: c
+                for c in children
+                if isinstance(c, q.Term) and c.fieldname == "text" and isinstance(c.text, str)
+            }
+            merged, kept = {}, []
+            for c in children:
+                if (
+                    isinstance(c, q.Term)
+                    and c.fieldname in together
+                    and isinstance(c.text, str)
+                    and c.text in words
+                ):
+                    if c.text not in merged:
+                        boost = words[c.text].boost / (config.fields.get("text") or 1.0)
+                        merged[c.text] = FieldsTerm(c.text, together, boost)
+                        kept.append(merged[c.text])
+                    continue
+                kept.append(c)
+            if len(kept) == 1 and not merged:
+                return kept[0] if node.boost == 1.0 else node
+            return q.Or(kept, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
+        if isinstance(node, q.And | q.AndMaybe | q.AndNot | q.Not):
+            return node.apply(rewrite)
+        return node
+
+    return rewrite(parsed)
 
 
 def add_closeness(
@@ -123,7 +201,7 @@ def add_closeness(
     """For a plain query of several words, reward turns with all of its content words (not
     "who", "will", "your"…), or with its words close together."""
     analyzers = analyzers or default_analyzers()
-    if (not config.proximity and not config.all_words) or PLAIN_QUERY_RE.search(text):
+    if (not config.proximity and not config.all_words) or not is_plain(text):
         return parsed
     if isinstance(parsed, q.AndNot):
         return parsed
@@ -161,7 +239,7 @@ def drop_function_words(
 ) -> q.Query:
     """Drop function words from a long plain query, keeping at least one word."""
     analyzers = analyzers or default_analyzers()
-    if not config.long_query_words or PLAIN_QUERY_RE.search(text):
+    if not config.long_query_words or not is_plain(text):
         return parsed
     words = [t.text for t in analyzers.names(text)]
     if len(words) < config.long_query_words:
@@ -173,13 +251,15 @@ def drop_function_words(
     stopped_stems -= {t.text for w in set(words) - stopped for t in analyzers.text(w)}
 
     def keep(node: q.Query) -> bool:
+        if isinstance(node, FieldsTerm):
+            return node.text not in stopped_stems
         if not isinstance(node, q.Term):
             return True
         drop = stopped if node.fieldname == "speaker_name" else stopped_stems
         return node.text not in drop
 
     def prune(node: q.Query) -> q.Query:
-        if isinstance(node, q.Or):
+        if isinstance(node, q.Or) and not isinstance(node, FieldsTerm):
             kept = [prune(c) for c in node.subqueries if keep(c)]
             kept = [c for c in kept if c is not q.NullQuery]
             return q.Or(kept, boost=node.boost) if kept else q.NullQuery
@@ -189,8 +269,11 @@ def drop_function_words(
     return parsed if pruned is q.NullQuery else pruned
 
 
-def weight_query_terms(parsed: q.Query, text: str, analyzers: Analyzers | None = None) -> q.Query:
-    """Boost each term by how often the user's query repeats it.
+def weight_query_terms(
+    parsed: q.Query, text: str, analyzers: Analyzers | None = None, saturation: float = 0.0
+) -> q.Query:
+    """Boost each term by how often the user's query repeats it (n times: n, or with
+    `saturation` k3, n·(k3 + 1)/(n + k3), BM25's query-term saturation).
 
     Whoosh's parser keeps one copy of a repeated word, so "fast flow … flow" weighs "flow"
     like any other word; BM25 counts query-term frequency.
@@ -201,13 +284,19 @@ def weight_query_terms(parsed: q.Query, text: str, analyzers: Analyzers | None =
     if max(stems.values(), default=1) < 2 and max(words.values(), default=1) < 2:
         return parsed
 
+    def weight(times: int) -> float:
+        return times * (saturation + 1) / (times + saturation) if saturation else times
+
     def boost(node: q.Query) -> q.Query:
+        if isinstance(node, FieldsTerm):
+            times = stems.get(node.text, 1)
+            return node.with_boost(node.boost * weight(times)) if times > 1 else node
         if isinstance(node, q.Term):
             counts = words if node.fieldname == "speaker_name" else stems
             times = counts.get(node.text, 1)
             if times > 1:
                 node = node.copy()
-                node.boost *= times
+                node.boost *= weight(times)
             return node
         if isinstance(node, q.Or | q.And):
             return type(node)([boost(c) for c in node.subqueries], boost=node.boost)

@@ -32,7 +32,12 @@ from searcher.query import (
     make_filter,
     parse_query,
 )
-from searcher.ranking import add_closeness, drop_function_words, weight_query_terms
+from searcher.ranking import (
+    add_closeness,
+    drop_function_words,
+    search_together,
+    weight_query_terms,
+)
 from searcher.session import TurnIndex
 from searcher.snippets import Snippet, SnippetBudget, make_snippet
 from searcher.spelling import suggest
@@ -205,9 +210,11 @@ def prepare_search(
     check_filters(index, filters)
     parsed = parse_query(index.parser, text, budget)
     if parsed is not q.NullQuery:
+        parsed = search_together(parsed, index.ranking)
         parsed = drop_function_words(parsed, text, index.ranking, index.analyzers)
     if index.ranking.query_term_frequency and parsed is not q.NullQuery:
-        parsed = weight_query_terms(parsed, text, index.analyzers)
+        saturation = index.ranking.query_term_saturation
+        parsed = weight_query_terms(parsed, text, index.analyzers, saturation)
     if parsed is not q.NullQuery:
         parsed = add_closeness(parsed, text, index.ranking, index.analyzers)
     filter_query = make_filter(filters, index.analyzers)

@@ -67,7 +67,7 @@ def test_segments_with_different_columns_read_correctly(small_corpus, tmp_path, 
     assert client.get("/", params={"q": "friends"}).status_code == 200
     api = client.get("/api/search", params={"q": "friends", "facets": "true"})
     assert api.status_code == 200
-    assert json.loads(api.text)["hits"][0]["speaker"] == "Unattributed"
+    assert "Unattributed" in [h["speaker"] for h in json.loads(api.text)["hits"]]
 
 
 def test_dated_and_undated_transcripts_in_one_segment(tmp_path, runner):

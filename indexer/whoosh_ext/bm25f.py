@@ -1,0 +1,182 @@
+"""BM25F proper: a word's occurrences in several fields scored as one field.
+
+Whoosh's `BM25F` scores each field on its own (a word in the title and in the text is two
+BM25 scores added, each saturating separately), and a query over several fields is an `Or`
+of per-field terms. Real BM25F (Robertson, Zaragoza & Taylor 2004) first combines the fields:
+the word's frequency is the weighted sum of its frequency in each field, the length is the
+weighted sum of the field lengths, and one saturation and one idf (over the turns holding
+the word in any of the fields) apply. A title word then counts like `weight` words of text:
+what made short, titled documents (CACM, ADI) rank as well as engines that index title and
+text as one field, without giving up the separate title field (benchmarks/loco.py).
+
+`FieldsTerm` is that query node. It is an `Or` of its per-field terms, so everything that
+walks a query tree (snippets, counting, matching) sees the words; the block scorer
+(`block_scoring.py`) scores it from the posting blocks, and Whoosh's own search path gets the
+same scores through `matcher()` (tested equal).
+"""
+
+import re
+from math import log
+
+from whoosh import query as q
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from indexer.whoosh_ext.fixes import length_bytes
+
+
+class FieldsTerm(q.Or):
+    """One word searched in several fields scored together (BM25F), each field's
+    occurrences counting `weights[field]` times."""
+
+    def __init__(self, text: str, weights: dict[str, float], boost: float = 1.0) -> None:
+        super().__init__([q.Term(f, text) for f in weights], boost=boost)
+        self.text = text
+        self.weights = dict(weights)
+
+    def __repr__(self) -> str:
+        return f"FieldsTerm({self.text!r}, {self.weights!r}, boost={self.boost})"
+
+    def __eq__(self, other) -> bool:
+        return (
+            type(other) is FieldsTerm
+            and self.text == other.text
+            and self.weights == other.weights
+            and self.boost == other.boost
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.text, tuple(sorted(self.weights.items())), self.boost))
+
+    def copy(self) -> "FieldsTerm":
+        return FieldsTerm(self.text, self.weights, self.boost)
+
+    def with_boost(self, boost: float) -> "FieldsTerm":
+        return FieldsTerm(self.text, self.weights, boost)
+
+    def normalize(self) -> "FieldsTerm":
+        return self
+
+    def apply(self, fn):
+        return self
+
+    def matcher(self, searcher, context=None):
+        """Whoosh's search path: the scores `fields_scores` gives, for this segment."""
+        top = searcher.parent() if searcher.parent else searcher
+        offset = 0 if top is searcher else top._offset_for_subsearcher(searcher)
+        scores = fields_scores(top, self.text, self.weights, self.boost)
+        count = searcher.reader().doc_count_all()
+        local = sorted((d - offset, s) for d, s in scores.items() if offset <= d < offset + count)
+        if not local:
+            return NullMatcher()
+        return _ScoreList([d for d, _ in local], [s for _, s in local])
+
+
+class _ScoreList(ListMatcher):
+    """A matcher over precomputed (document, score) pairs."""
+
+    def score(self) -> float:
+        return self._weights[self._i]
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+def fields_scores(searcher, text: str, weights: dict[str, float], boost: float = 1.0):
+    """Score every live turn holding `text` in one of the fields (global document numbers):
+    BM25 over the weighted sums of frequencies and lengths, BM25's idf over the turns holding
+    the word in any field, the searcher's k1 and b."""
+    reader = searcher.reader()
+    schema = searcher.schema
+    k1, b = searcher.weighting.K1, searcher.weighting.B
+    budget = getattr(searcher, "budget", None)
+    if budget is not None:
+        budget.check()
+    leaves = list(reader.leaf_readers())
+    frequency: dict[tuple[int, int], float] = {}  # (segment, document in it) → frequency
+    fields = [f for f, w in weights.items() if w and f in schema and schema[f].scorable]
+    for fieldname in fields:
+        field = schema[fieldname]
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            continue
+        weight = weights[fieldname]
+        for i, (leaf, _) in enumerate(leaves):
+            if (fieldname, btext) not in leaf:
+                continue
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
+            matcher = leaf._terms.matcher(fieldname, btext, field.format)
+            for d, w in _postings(matcher):
+                if d not in deleted:
+                    frequency[i, d] = frequency.get((i, d), 0.0) + weight * w
+    if not frequency:
+        return {}
+    live = searcher.live_doc_count() if hasattr(searcher, "live_doc_count") else None
+    n = live if live is not None else reader.doc_count()
+    df = len(frequency)
+    idf = log(1 + (n - df + 0.5) / (df + 0.5))
+    average = sum(weights[f] * (searcher.avg_field_length(f) or 0.0) for f in fields) or 1.0
+    tables = _lengths(leaves, fields)
+    k1p1 = k1 + 1
+    scores = {}
+    for (i, d), tf in frequency.items():
+        length = sum(weights[f] * byte_to_length(tables[i, f][d]) for f in fields)
+        norm = k1 * (1 - b + b * length / average)
+        scores[leaves[i][1] + d] = boost * idf * tf * k1p1 / (tf + norm)
+    return scores
+
+
+def _lengths(leaves, fields, only: int | None = None) -> dict[tuple[int, str], bytes]:
+    """The stored length byte of each document, per segment and field (as Whoosh's BM25F
+    reads lengths; `length_bytes` keeps them with the segment)."""
+    tables = {}
+    for i, (leaf, _) in enumerate(leaves):
+        if only is not None and i != only:
+            continue
+        for f in fields:
+            perdoc = getattr(leaf, "_perdoc", None)
+            table = length_bytes(perdoc, f) if perdoc is not None else None
+            if table is None:
+                count = leaf.doc_count_all()
+                table = bytes(length_to_byte(leaf.doc_field_length(d, f, 0)) for d in range(count))
+            tables[i, f] = table
+    return tables
+
+
+def _postings(matcher):
+    """(document, frequency) pairs of a term's postings in one segment."""
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield from zip(matcher._ids, matcher._weights, strict=True)
+            matcher._next_block()
+        return
+    while matcher.is_active():
+        yield matcher.id(), matcher.weight()
+        matcher.next()
+
+
+def field_lengths(searcher, fieldname: str, at_most: int) -> dict[int, int]:
+    """The turns whose `fieldname` is at most `at_most` words long (global document numbers
+    → length, from the stored length bytes; found once per segment, kept with it)."""
+    short = bytes(i for i in range(1, 256) if byte_to_length(i) <= at_most)
+    if not short:
+        return {}
+    pattern = re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in short) + b"]")
+    found: dict[int, int] = {}
+    leaves = list(searcher.reader().leaf_readers())
+    for i, (leaf, base) in enumerate(leaves):
+        perdoc = getattr(leaf, "_perdoc", None)
+        cache = perdoc.__dict__.setdefault("_remarks_short", {}) if perdoc is not None else {}
+        key = (fieldname, at_most)
+        local = cache.get(key)
+        if local is None:
+            table = _lengths(leaves, [fieldname], only=i)[i, fieldname]
+            local = cache[key] = {
+                m.start(): byte_to_length(table[m.start()]) for m in pattern.finditer(table)
+            }
+        found.update(local.items() if base == 0 else ((base + d, n) for d, n in local.items()))
+    return found
