@@ -15,18 +15,20 @@ figure for the current defaults is printed beside the engine's so a drift shows.
 from __future__ import annotations
 
 import argparse
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from math import log
 
 import numpy as np
 
-from benchmarks.collections import Collection, load
+from benchmarks.collections import ROOT, Collection, load
 from benchmarks.relevance import score
 from indexer.analysis import STOP_WORDS, TextAnalyzer, fold
 from searcher.ranking import QUERY_STOP_WORDS
 
 FIELDS = ("text", "title", "speaker_name")
+RESULTS = ROOT / "benchmarks" / "results" / "ranking_lab.json"
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class Lab:
 
 
 def transcript_lab() -> Lab:
-    from benchmarks.collections import ROOT, Doc, load_transcript_set
+    from benchmarks.collections import Doc, load_transcript_set
     from indexer.parsing.reading import find_transcripts, read_transcript
 
     corpus = ROOT / "corpus"
@@ -240,12 +242,55 @@ def labs(names=ALL) -> dict[str, Lab]:
     return {n: transcript_lab() if n == "transcripts" else Lab(load(n)) for n in names}
 
 
+def variants() -> dict[str, LabConfig]:
+    """One idea at a time, from the defaults of before issue 16 and from the chosen ones."""
+    before = LabConfig()
+    after = LabConfig(k1=1.2, b=0.9, merge_title=3.0, short=5, qtf="saturated", k3=8)
+    title = {"text": 1.0, "speaker_name": 0.5}
+    found = {"before issue 16": before}
+    found |= {f"k1={k1}": replace(before, k1=k1) for k1 in (0.9, 1.2, 1.5)}
+    found |= {f"b={b}": replace(before, b=b) for b in (0.5, 0.65, 0.85)}
+    found |= {
+        f"title weight {w} (own field)": replace(before, weights={**title, "title": w})
+        for w in (0.0, 0.3, 1.0)
+    }
+    found |= {
+        f"title with text, weight {w}": replace(before, merge_title=w) for w in (1.0, 2.0, 3.0)
+    }
+    found["query words once"] = replace(before, qtf="once")
+    found["query words saturated (k3=1)"] = replace(before, qtf="saturated")
+    found["function words kept in long queries"] = replace(before, long_query_words=0)
+    found["function words dropped from 4 words"] = replace(before, long_query_words=4)
+    found["no all-words bonus"] = replace(before, all_words=0)
+    found["short turns (<10 words) weigh less"] = replace(before, short=10)
+    found["chosen (issue 16)"] = after
+    found |= {
+        f"chosen + PRF docs={d} terms={t} weight={w}": replace(
+            after, prf_docs=d, prf_terms=t, prf_weight=w
+        )
+        for d, t, w in ((3, 10, 0.2), (10, 10, 0.1), (10, 20, 0.3))
+    }
+    found["chosen + PRF for queries of 8+ content words"] = replace(
+        after, prf_docs=10, prf_terms=10, prf_weight=0.2, prf_min_words=8
+    )
+    found["chosen, title in its own field (0.6, b=0.3)"] = replace(
+        after, merge_title=0.0, weights={**title, "title": 0.6}, b_title=0.3
+    )
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collections", nargs="+", default=ALL)
     args = parser.parse_args()
-    for name, lab in labs(args.collections).items():
-        print(name, lab.evaluate(LabConfig()))
+    opened = labs(args.collections)
+    results = {}
+    print(f"{'':<46}" + " ".join(f"{n[:7]:>7}" for n in opened))
+    for label, config in variants().items():
+        results[label] = {n: lab.evaluate(config) for n, lab in opened.items()}
+        print(f"{label:<46}" + " ".join(f"{results[label][n]['nDCG@10']:>7.4f}" for n in opened))
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(f"saved {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

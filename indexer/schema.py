@@ -7,7 +7,8 @@ from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text
 from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
-SCHEMA_VERSION = 10
+# 11: the `exact` field (unstemmed words with positions: `=word`, `="a phrase"`).
+SCHEMA_VERSION = 11
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
@@ -40,6 +41,9 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         exchange_span=STORED(),
         text=TEXT(analyzer=text, stored=True, phrase=False),
         text_pos=TEXT(analyzer=text, phrase=True, chars=True),
+        # The turn text's words as written (folded, lower case, not stemmed, no stop list),
+        # with positions: exact words and phrases ("expenses" without "expensive").
+        exact=TEXT(analyzer=name_analyzer(), phrase=True),
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),
@@ -57,7 +61,7 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
     )
     # The same postings as Whoosh's formats, built without a Token per word.
     formats = {"text": TurnFrequency, PHRASE_FIELD: TurnCharacters}
-    formats |= {name: TurnPositions for name in ("title", "speaker_name", "role")}
+    formats |= {name: TurnPositions for name in ("title", "speaker_name", "role", "exact")}
     for name, format_class in formats.items():
         schema[name].format = format_class(field_boost=schema[name].format.field_boost)
     return schema

@@ -38,6 +38,8 @@ QUESTION_MARK_RE = re.compile(r"\?+(?!\w)")
 EARLIEST = datetime(1, 1, 1)
 LATEST = datetime(9999, 12, 31, 23, 59, 59)
 DATE_BOUND_RE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
+# An equals sign before a word or a quote: the word or phrase exactly as written.
+EXACT_RE = re.compile(r"(^|(?<=[\s(-]))=(?=\w|$)")
 # A minus before a word, a quote or a bracket, at the start of a term: `robots -industry`.
 MINUS_RE = re.compile(r"(^|(?<=[\s(]))-+(?=[\w\"(*])")
 MAX_EXPANSIONS = 2000  # words all the wildcards, fuzzy words and ranges of a query expand to
@@ -136,9 +138,11 @@ def clean_query(text: str) -> str:
 
 
 def _minus_as_not(text: str) -> str:
-    """`-word` outside quotes excludes, as `NOT word` does."""
+    """`-word` outside quotes excludes, as `NOT word` does; `=word` and `="a phrase"` are
+    `exact:word` and `exact:"a phrase"` (words as written, not stemmed)."""
     parts = text.split('"')
     for i in range(0, len(parts), 2):  # the unquoted stretches
+        parts[i] = EXACT_RE.sub(lambda m: m.group(1) + "exact:", parts[i])
         parts[i] = MINUS_RE.sub(lambda m: m.group(1) + "NOT ", parts[i])
     return '"'.join(parts)
 

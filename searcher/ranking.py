@@ -145,7 +145,7 @@ class TurnSearcher(Searcher):
         return total / (reader.doc_count() or 1)
 
 
-PLAIN_QUERY_RE = re.compile(r'["*~:^]|\w\?\w|\b(?:AND|OR|NOT)\b')
+PLAIN_QUERY_RE = re.compile(r'["*~:^=]|\w\?\w|\b(?:AND|OR|NOT)\b')
 
 
 def is_plain(text: str) -> bool:

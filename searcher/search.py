@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from whoosh import query as q
 from whoosh import sorting
 
+from indexer.analysis import stem
 from indexer.errors import UsageError
 from indexer.schema import PHRASE_FIELD
 from indexer.whoosh_ext.matches import matching_docs, rank
@@ -387,11 +388,12 @@ def term_weights(parsed: q.Query, searcher) -> dict[str, float]:
     weights = {}
     n = max(reader.doc_count(), 1)
     for fieldname, term in terms:
-        if fieldname not in ("text", PHRASE_FIELD):
+        if fieldname not in ("text", PHRASE_FIELD, "exact"):
             continue
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         df = reader.doc_frequency(fieldname, word)
         if not df:
             continue
-        weights[word] = math.log(1 + n / (df + 1))
+        # Snippets mark words by their stems: an exact word marks its stem's forms too.
+        weights[stem(word) if fieldname == "exact" else word] = math.log(1 + n / (df + 1))
     return weights

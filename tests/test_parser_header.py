@@ -77,3 +77,26 @@ def test_transcript_without_labels_becomes_one_unattributed_turn():
 def test_topics_line_in_the_lead_is_kept():
     t = parse_transcript("T\nMay 1, 2020\n\nTopics: Economy, Sport\nIvan Petrov: Hi.", "x")
     assert t.topics == ("Economy", "Sport")
+
+
+def test_a_title_with_a_colon_is_a_title_not_a_speaker():
+    text = (
+        "Information Science: Toward the Development of a True Scientific Discipline\n\n"
+        "It is pointed out that if information science is to be a true science, it must have "
+        "a set of concepts.\n"
+    )
+    t = parse_transcript(text, "doc")
+    assert t.title == "Information Science: Toward the Development of a True Scientific Discipline"
+    assert [turn.speaker for turn in t.turns] == ["Unattributed"]
+    assert t.turns[0].text.startswith("It is pointed out")
+
+
+def test_a_first_line_turn_stays_a_turn():
+    for text in (
+        "Vladimir Putin: Good afternoon, friends.\n\nLet us begin with the economy.\n",
+        "Vladimir Putin: Good Afternoon Colleagues\n\nIvan Petrov: Thank you.\n",
+        "Vladimir Putin: Good afternoon.\n",
+    ):
+        t = parse_transcript(text, "doc")
+        assert t.title == "", text
+        assert t.turns[0].speaker == "Vladimir Putin", text

@@ -203,10 +203,34 @@ def _read_header(
     if not content:
         return "", _filename_date(filename), None, len(lines)
     i, title = content[0]
-    label = match_label(title)
-    if label and parse_label(label[0]):
+    if _is_label_line(title) and not _reads_as_title(title, content):
+        # A transcript without a title, its first line a turn ("PUTIN: Good afternoon.").
         return "", _filename_date(filename), None, i
     return title, _filename_date(filename), None, i + 1
+
+
+LABEL_SCAN = 200  # lines looked at for a second speaker label
+TITLE_RE = re.compile(r"^[^.!?…]{3,150}$")
+
+
+def _is_label_line(line: str) -> bool:
+    label = match_label(line)
+    return bool(label and parse_label(label[0]))
+
+
+def _reads_as_title(first: str, content: list[tuple[int, str]]) -> bool:
+    """Whether a first line shaped like a label is a title ("Information Science: Toward
+    the Development of a True Scientific Discipline"): words in title case after the colon,
+    no sentence ending, more text after it and no other speaker label in the file."""
+    label = match_label(first)
+    if not label or len(content) < 2 or not TITLE_RE.match(first):
+        return False
+    words = [w for w in label[1].split() if len(w) > 3]
+    if len(label[1].split()) < 3 or not words:
+        return False
+    if sum(w[0].isupper() for w in words) * 2 < len(words) * 1 or label[1].isupper():
+        return False
+    return not any(_is_label_line(line) for _, line in content[1:LABEL_SCAN])
 
 
 def _date_line(line: str) -> tuple[date, str | None] | None:

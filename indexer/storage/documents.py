@@ -26,6 +26,7 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             "speaker_name": turn.speaker,
             "text": turn.text,
             "text_pos": turn.text,
+            "exact": turn.text,
             "words": count_words(turn.text),
         }
         if turn.topics:
@@ -63,4 +64,5 @@ def indexed_values(stored: dict) -> dict:
         "topics": stored.get("topics"),
         "text": stored.get("text"),
         "text_pos": stored.get("text"),
+        "exact": stored.get("text"),
     }
