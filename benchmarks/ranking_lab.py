@@ -23,7 +23,7 @@ from math import log
 import numpy as np
 
 from benchmarks.collections import ROOT, Collection, load
-from benchmarks.relevance import score
+from benchmarks.relevance import ALL, score
 from indexer.analysis import STOP_WORDS, TextAnalyzer, fold
 from searcher.ranking import QUERY_STOP_WORDS
 
@@ -233,9 +233,6 @@ def transcript_lab() -> Lab:
             speakers[t.turn_id(turn)] = turn.speaker or ""
     queries, qrels = load_transcript_set()
     return Lab(Collection("transcripts", docs, queries, qrels), speakers)
-
-
-ALL = ["cranfield", "cisi", "med", "cacm", "npl", "lisa", "time", "adi", "transcripts"]
 
 
 def labs(names=ALL) -> dict[str, Lab]:

@@ -1,6 +1,6 @@
 """Ranking quality: remarks against four peer engines on standard test collections.
 
-    python -m benchmarks.relevance [--collections cranfield cisi transcripts]
+    python -m benchmarks.relevance [--collections cranfield cisi … transcripts]
 
 Each collection goes through every engine in the same run: remarks (its own indexer,
 analyzer and searcher), stock Whoosh (StemmingAnalyzer), tantivy (en_stem), SQLite FTS5
@@ -24,6 +24,7 @@ from benchmarks.collections import ROOT, Collection, Doc, load, load_transcript_
 MEASURES = [nDCG @ 10, AP, R @ 100, RR]
 NAMES = {"nDCG@10": "nDCG@10", "AP": "MAP", "R@100": "R@100", "RR": "MRR"}
 RESULTS = ROOT / "benchmarks" / "results"
+ALL = ["cranfield", "cisi", "med", "cacm", "npl", "lisa", "time", "adi", "transcripts"]
 PEERS = {
     "whoosh-stock": engines.whoosh_stock_run,
     "tantivy": engines.tantivy_run,
@@ -120,7 +121,7 @@ def plot(all_results: dict[str, dict[str, dict[str, float]]], path: Path) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--collections", nargs="+", default=["cranfield", "cisi", "transcripts"])
+    parser.add_argument("--collections", nargs="+", default=ALL)
     args = parser.parse_args()
     all_results = {}
     for name in args.collections:

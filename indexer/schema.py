@@ -7,7 +7,7 @@ from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text
 from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
-# 11: the `exact` field (unstemmed words with positions: `=word`, `="a phrase"`).
+# 11: the `exact` field (unstemmed words: `=word`, `="a phrase"`).
 SCHEMA_VERSION = 11
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
@@ -42,8 +42,9 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         text=TEXT(analyzer=text, stored=True, phrase=False),
         text_pos=TEXT(analyzer=text, phrase=True, chars=True),
         # The turn text's words as written (folded, lower case, not stemmed, no stop list),
-        # with positions: exact words and phrases ("expenses" without "expensive").
-        exact=TEXT(analyzer=name_analyzer(), phrase=True),
+        # frequencies only: exact words ("expenses" without "expensive"); an exact phrase is
+        # the phrase in `text_pos` with each of its words here (searcher/query.py).
+        exact=TEXT(analyzer=name_analyzer(), phrase=False),
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),
@@ -60,8 +61,8 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         attr_list=COLUMN(VarBytesColumn()),
     )
     # The same postings as Whoosh's formats, built without a Token per word.
-    formats = {"text": TurnFrequency, PHRASE_FIELD: TurnCharacters}
-    formats |= {name: TurnPositions for name in ("title", "speaker_name", "role", "exact")}
+    formats = {"text": TurnFrequency, "exact": TurnFrequency, PHRASE_FIELD: TurnCharacters}
+    formats |= {name: TurnPositions for name in ("title", "speaker_name", "role")}
     for name, format_class in formats.items():
         schema[name].format = format_class(field_boost=schema[name].format.field_boost)
     return schema

@@ -179,7 +179,22 @@ def parse_query(parser, text: str, budget: QueryBudget | None = None) -> q.Query
             parsed = parser.parse(words)
         except Exception:
             return q.NullQuery
-    return _convertible(_tidy(parsed, budget), parser.schema)
+    return _exact_phrases(_convertible(_tidy(parsed, budget), parser.schema), parser.schema)
+
+
+def _exact_phrases(node: q.Query, schema) -> q.Query:
+    """`exact:"Western brands"`: the phrase in the positions field (by stems), in turns that
+    hold each of its words as written (the `exact` field keeps no positions)."""
+    if isinstance(node, q.Phrase) and node.fieldname == "exact":
+        words = [w for w in node.words if isinstance(w, str)]
+        stems = [t.text for t in schema["text"].analyzer(" ".join(words))]
+        parts: list[q.Query] = [q.Term("exact", w) for w in dict.fromkeys(words)]
+        if len(stems) > 1:
+            parts.insert(0, q.Phrase(PHRASE_FIELD, stems, node.slop))
+        return q.And(parts, boost=node.boost) if parts else q.NullQuery
+    if isinstance(node, q.CompoundQuery | q.BinaryQuery | q.WrappingQuery):
+        return node.apply(lambda child: _exact_phrases(child, schema))
+    return node
 
 
 def _convertible(node: q.Query, schema) -> q.Query:
