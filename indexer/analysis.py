@@ -12,6 +12,7 @@ part of the index format: renaming them requires `ANALYZER_VERSION` to change.
 import json
 import re
 import unicodedata
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -257,6 +258,29 @@ class TextAnalyzer(Analyzer):
             recent.clear()
         recent[value] = found
         return found
+
+    def term_counts(self, value: str) -> dict[str, int]:
+        """Return how often each indexed word occurs in `value`: `occurrences` counted by
+        term, without positions or offsets (raw tokens are counted first, in C, and each
+        distinct one is looked up once)."""
+        key = (self.stemming, self.stoplist)
+        recent = _RECENT.get(key)
+        found = recent.get(value) if recent is not None else None
+        counts: dict[str, int] = {}
+        if found is not None:
+            for term, *_ in found:
+                counts[term] = counts.get(term, 0) + 1
+            return counts
+        terms = _RAW_TERMS.get(key)
+        if terms is None:
+            terms = _RAW_TERMS[key] = {}
+        for raw, n in Counter(TOKEN_RE.findall(value)).items():
+            term = terms.get(raw, _UNSEEN)
+            if term is _UNSEEN:
+                term = terms[raw] = self._term(raw)
+            if term is not None:
+                counts[term] = counts.get(term, 0) + n
+        return counts
 
     def _term(self, raw: str) -> str | None:
         word = _normal(raw)

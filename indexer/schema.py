@@ -7,8 +7,8 @@ from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text
 from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
-# 11: the `exact` field (unstemmed words: `=word`, `="a phrase"`).
-SCHEMA_VERSION = 11
+# 11: the `exact` field (unstemmed words: `=word`, `="a phrase"`); 12: without stop words.
+SCHEMA_VERSION = 12
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
@@ -41,10 +41,10 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         exchange_span=STORED(),
         text=TEXT(analyzer=text, stored=True, phrase=False),
         text_pos=TEXT(analyzer=text, phrase=True, chars=True),
-        # The turn text's words as written (folded, lower case, not stemmed, no stop list),
-        # frequencies only: exact words ("expenses" without "expensive"); an exact phrase is
-        # the phrase in `text_pos` with each of its words here (searcher/query.py).
-        exact=TEXT(analyzer=name_analyzer(), phrase=False),
+        # The turn text's words as written (folded, lower case, not stemmed; the text's stop
+        # list), frequencies only: exact words ("expenses" without "expensive"); an exact
+        # phrase is the phrase in `text_pos` with each of its words here (searcher/query.py).
+        exact=TEXT(analyzer=TextAnalyzer(text.stoplist, stemming=False), phrase=False),
         # On a transcript's first turn only: the file it came from (path, size, mtime, hash),
         # so the index itself records what it holds and commits it atomically with the turns.
         source=COLUMN(VarBytesColumn()),

@@ -188,7 +188,8 @@ def _exact_phrases(node: q.Query, schema) -> q.Query:
     if isinstance(node, q.Phrase) and node.fieldname == "exact":
         words = [w for w in node.words if isinstance(w, str)]
         stems = [t.text for t in schema["text"].analyzer(" ".join(words))]
-        parts: list[q.Query] = [q.Term("exact", w) for w in dict.fromkeys(words)]
+        exact = [t.text for t in schema["exact"].analyzer(" ".join(words))]
+        parts: list[q.Query] = [q.Term("exact", w) for w in dict.fromkeys(exact)]
         if len(stems) > 1:
             parts.insert(0, q.Phrase(PHRASE_FIELD, stems, node.slop))
         return q.And(parts, boost=node.boost) if parts else q.NullQuery

@@ -82,3 +82,19 @@ def test_a_search_process_stems_from_the_index_table_without_nltk(bundled_index)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
     total, nltk_loaded = out.stdout.split()
     assert int(total) > 0 and nltk_loaded == "False", out.stderr
+
+
+def test_term_counts_equal_the_counted_occurrences(seed_text):
+    """The frequency-only fields (text, exact) count terms without positions; the counts are
+    those of the full analysis, for the stemming and the unstemmed analyzer, fresh or cached."""
+    from collections import Counter
+
+    from indexer.analysis import TextAnalyzer
+
+    paragraphs = [p for p in seed_text.split("\n") if p.strip()]
+    for analyzer in (text_analyzer(), name_analyzer(), TextAnalyzer(frozenset({"robots"}))):
+        for paragraph in paragraphs:
+            fresh = analyzer.term_counts(paragraph)
+            expected = Counter(term for term, *_ in analyzer.occurrences(paragraph))
+            assert fresh == dict(expected), paragraph
+            assert analyzer.term_counts(paragraph) == dict(expected)  # from the cache

@@ -6,7 +6,6 @@ plain tuples instead; the postings are byte for byte the same (tested), so index
 the same. Any other analyzer or option goes through Whoosh's own code.
 """
 
-from collections import Counter
 from itertools import accumulate
 from operator import itemgetter
 from pickle import loads
@@ -71,9 +70,9 @@ class TurnFrequency(Frequency):
     """How often each word occurs (the scored turn text: small postings, quick to read)."""
 
     def word_values(self, value, analyzer, **kwargs):
-        occurrences = getattr(analyzer, "occurrences", None)
-        if occurrences is None or kwargs != {"mode": "index"} or not isinstance(value, str):
+        term_counts = getattr(analyzer, "term_counts", None)
+        if term_counts is None or kwargs != {"mode": "index"} or not isinstance(value, str):
             return super().word_values(value, analyzer, **kwargs)
-        counts = Counter(map(_FIRST, occurrences(value)))
+        counts = term_counts(value)
         boost = self.field_boost
         return [(w, n, n * boost, pack_uint(n)) for w, n in counts.items()]
