@@ -16,6 +16,7 @@ same scores through `matcher()` (tested equal).
 """
 
 import re
+import weakref
 from math import log
 
 from whoosh import query as q
@@ -34,6 +35,7 @@ class FieldsTerm(q.Or):
         super().__init__([q.Term(f, text) for f in weights], boost=boost)
         self.text = text
         self.weights = dict(weights)
+        self._scored: tuple = (None, {})  # (searcher, its scores): one computation per search
 
     def __repr__(self) -> str:
         return f"FieldsTerm({self.text!r}, {self.weights!r}, boost={self.boost})"
@@ -65,7 +67,11 @@ class FieldsTerm(q.Or):
         """Whoosh's search path: the scores `fields_scores` gives, for this segment."""
         top = searcher.parent() if searcher.parent else searcher
         offset = 0 if top is searcher else top._offset_for_subsearcher(searcher)
-        scores = fields_scores(top, self.text, self.weights, self.boost)
+        # Whoosh asks once per segment; the scores are global, computed for the first.
+        if self._scored[0] is None or self._scored[0]() is not top:
+            scores = fields_scores(top, self.text, self.weights, self.boost)
+            self._scored = (weakref.ref(top), scores)
+        scores = self._scored[1]
         count = searcher.reader().doc_count_all()
         local = sorted((d - offset, s) for d, s in scores.items() if offset <= d < offset + count)
         if not local:
@@ -128,21 +134,20 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
     return scores
 
 
-def _lengths(leaves, fields, only: int | None = None) -> dict[tuple[int, str], bytes]:
-    """The stored length byte of each document, per segment and field (as Whoosh's BM25F
-    reads lengths; `length_bytes` keeps them with the segment)."""
-    tables = {}
-    for i, (leaf, _) in enumerate(leaves):
-        if only is not None and i != only:
-            continue
-        for f in fields:
-            perdoc = getattr(leaf, "_perdoc", None)
-            table = length_bytes(perdoc, f) if perdoc is not None else None
-            if table is None:
-                count = leaf.doc_count_all()
-                table = bytes(length_to_byte(leaf.doc_field_length(d, f, 0)) for d in range(count))
-            tables[i, f] = table
-    return tables
+def _lengths(leaves, fields) -> dict[tuple[int, str], bytes]:
+    """The stored length byte of each document, per segment and field."""
+    return {(i, f): _length_table(leaf, f) for i, (leaf, _) in enumerate(leaves) for f in fields}
+
+
+def _length_table(leaf, fieldname: str) -> bytes:
+    """One segment's stored length byte per document (as Whoosh's BM25F reads lengths;
+    `length_bytes` keeps them with the segment)."""
+    perdoc = getattr(leaf, "_perdoc", None)
+    table = length_bytes(perdoc, fieldname) if perdoc is not None else None
+    if table is None:
+        count = leaf.doc_count_all()
+        table = bytes(length_to_byte(leaf.doc_field_length(d, fieldname, 0)) for d in range(count))
+    return table
 
 
 def _postings(matcher):
@@ -167,14 +172,13 @@ def field_lengths(searcher, fieldname: str, at_most: int) -> dict[int, int]:
         return {}
     pattern = re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in short) + b"]")
     found: dict[int, int] = {}
-    leaves = list(searcher.reader().leaf_readers())
-    for i, (leaf, base) in enumerate(leaves):
+    for leaf, base in searcher.reader().leaf_readers():
         perdoc = getattr(leaf, "_perdoc", None)
         cache = perdoc.__dict__.setdefault("_remarks_short", {}) if perdoc is not None else {}
         key = (fieldname, at_most)
         local = cache.get(key)
         if local is None:
-            table = _lengths(leaves, [fieldname], only=i)[i, fieldname]
+            table = _length_table(leaf, fieldname)
             local = cache[key] = {
                 m.start(): byte_to_length(table[m.start()]) for m in pattern.finditer(table)
             }
