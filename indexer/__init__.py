@@ -4,7 +4,9 @@
                  self-introductions (pure: no Whoosh; only reading.py opens files)
     annotation/  question–answer exchanges, topics, the speakers file
     storage/     the index on disk: generations, commit records and checksums, the lock
-    building/    `index_corpus` (build and sync), `add_transcripts`, parallel workers
+    building/    `index_corpus` (build and sync), `add_transcripts`, parallel workers,
+                 sharded indexes built on Dask (`index_shards`)
+    cluster      Dask: a scheduler's workers or a local cluster (`Cluster`)
     whoosh_ext/  every use of Whoosh internals, installed by `whoosh_ext.apply()`
     errors, ids, schema, analysis: vocabulary shared with the searcher
 
@@ -28,6 +30,12 @@ _EXPORTS = {
     "live_generation": "indexer.storage.store",
     "index_size": "indexer.storage.store",
     "READ_ERRORS": "indexer.storage.store",
+    "index_shards": "indexer.building.shards",
+    "read_layout": "indexer.building.shards",
+    "ShardLayout": "indexer.building.shards",
+    "LAYOUT": "indexer.building.shards",
+    "Cluster": "indexer.cluster",
+    "keeper": "indexer.cluster_keeper",
 }
 
 if TYPE_CHECKING:  # the same names, eagerly, for the type checker
@@ -35,6 +43,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
     from indexer.building.adding import add_transcripts
     from indexer.building.build import index_corpus
     from indexer.building.report import IndexReport
+    from indexer.building.shards import LAYOUT, ShardLayout, index_shards, read_layout
+    from indexer.cluster import Cluster
+    from indexer.cluster_keeper import keeper
     from indexer.storage.store import (
         READ_ERRORS,
         IndexCheck,
@@ -47,18 +58,24 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
     )
 
 __all__ = [
+    "LAYOUT",
     "READ_ERRORS",
+    "Cluster",
     "IndexCheck",
     "IndexReport",
     "OpenIndex",
+    "ShardLayout",
     "add_transcripts",
     "check_index",
     "diagnose",
     "index_corpus",
+    "index_shards",
     "index_size",
     "init_topics",
+    "keeper",
     "live_generation",
     "open_index",
+    "read_layout",
 ]
 
 

@@ -9,6 +9,11 @@ class RemarksError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors cross process boundaries (a Dask worker's error reaches the client): keep
+        # the hint, which Exception's own pickling would drop.
+        return (type(self), (self.message, self.hint))
+
 
 class CorpusError(RemarksError):
     """The corpus folder is missing, empty or unreadable."""
@@ -80,3 +85,8 @@ class UnknownTranscriptError(RemarksError):
 
 class BuildError(RemarksError):
     """Building the index failed as a whole (not one transcript)."""
+
+
+class ClusterError(RemarksError):
+    """A sharded index cannot be built or searched: no scheduler at the address, Dask not
+    installed, or a shard that no worker can read."""

@@ -202,7 +202,16 @@ class Index:
         self.close()
 
 
-def open_index(index_dir: Path, ranking: RankingConfig = DEFAULT) -> Index:
+def open_index(
+    index_dir: Path, ranking: RankingConfig = DEFAULT, scheduler: str | None = None
+) -> Index:
     """Open the index at `index_dir` for reading (`IndexMissingError`, `IndexDamagedError`
-    or `IndexUnreadableError`, each with a hint, when it cannot be)."""
+    or `IndexUnreadableError`, each with a hint, when it cannot be). A sharded index
+    (`remarks index --shards N`) is searched by the workers of the Dask scheduler at
+    `scheduler`, or in this process without one (searcher/shards.py)."""
+    from searcher.shards import open_sharded
+
+    sharded = open_sharded(index_dir, ranking, scheduler)
+    if sharded is not None:
+        return sharded
     return Index(index_dir, ranking)

@@ -126,21 +126,75 @@ def _turns_between(index: TurnIndex, transcript: str, first: int, last: int) -> 
 
 def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:
     """Return every speaker with their roles, turn and transcript counts, most turns first."""
+    return summarize_speakers(speaker_parts(index))
+
+
+@dataclass
+class SpeakerPart:
+    """What one index (or shard) knows of a speaker: turns, transcripts, and each role and
+    speaker-table entry with the place (transcript, turn number) it first appears."""
+
+    turns: int
+    transcripts: int
+    roles: dict[str, tuple[str, int]]
+    attrs: dict[str, tuple[str, int]]
+
+    def __add__(self, other: "SpeakerPart") -> "SpeakerPart":
+        # A transcript is in one shard only: transcript counts add up.
+        return SpeakerPart(
+            self.turns + other.turns,
+            self.transcripts + other.transcripts,
+            _first_places(self.roles, other.roles),
+            _first_places(self.attrs, other.attrs),
+        )
+
+
+def _first_places(a: dict, b: dict) -> dict:
+    merged = dict(a)
+    for key, place in b.items():
+        if key not in merged or place < merged[key]:
+            merged[key] = place
+    return merged
+
+
+def speaker_parts(index: TurnIndex) -> dict[str, SpeakerPart]:
+    """Every speaker of the index with the figures `summarize_speakers` lists."""
     reader = index.searcher.reader()
     transcripts = reader.column_reader("transcript")
+    seqs = reader.column_reader("seq")
     roles = reader.column_reader("role")
     attrs = reader.column_reader("attr_list")
     deleted = reader.has_deletions()
-    summaries = []
+    parts = {}
     for name in reader.field_terms("speaker"):
         docs = [d for d in reader.postings("speaker", name).all_ids()]
         if deleted:
             docs = [d for d in docs if not reader.is_deleted(d)]
         if not docs:
             continue
-        seen_roles = dict.fromkeys(r for d in docs if (r := column_text(roles[d])))
+        seen_roles: dict[str, tuple[str, int]] = {}
+        seen_attrs: dict[str, tuple[str, int]] = {}
+        for d in docs:
+            place = (column_text(transcripts[d]), seqs[d])
+            role = column_text(roles[d])
+            if role and (role not in seen_roles or place < seen_roles[role]):
+                seen_roles[role] = place
+            pairs = column_text(attrs[d])
+            if pairs not in seen_attrs or place < seen_attrs[pairs]:
+                seen_attrs[pairs] = place
+        parts[name] = SpeakerPart(
+            len(docs), len({transcripts[d] for d in docs}), seen_roles, seen_attrs
+        )
+    return parts
+
+
+def summarize_speakers(parts: dict[str, SpeakerPart]) -> list[SpeakerSummary]:
+    """Speaker summaries, most turns first; roles and table values in the order they first
+    appear in the corpus."""
+    summaries = []
+    for name, part in parts.items():
         values: dict[str, dict[str, None]] = {}
-        for pairs in dict.fromkeys(column_text(attrs[d]) for d in docs):
+        for pairs in sorted(part.attrs, key=part.attrs.__getitem__):
             for pair in pairs.split(ATTR_SEPARATOR):
                 if pair:
                     key, _, value = pair.partition("=")
@@ -148,9 +202,9 @@ def list_speakers(index: TurnIndex) -> list[SpeakerSummary]:
         summaries.append(
             SpeakerSummary(
                 name=name,
-                roles=list(seen_roles),
-                turns=len(docs),
-                transcripts=len({transcripts[d] for d in docs}),
+                roles=sorted(part.roles, key=part.roles.__getitem__),
+                turns=part.turns,
+                transcripts=part.transcripts,
                 attributes={key: "; ".join(found) for key, found in values.items()},
             )
         )

@@ -49,16 +49,27 @@ def count_facets(
                 if pair:
                     name, _, value = pair.partition("=")
                     by_attribute.setdefault(ATTR_FACET + name, Counter())[value] += 1
-    kept = {
-        "speaker": _biggest(counts["speaker"], limit),
-        "role": _biggest(counts["role"], limit),
-        "topic": _biggest(counts["topic"]),
-        "year": dict(sorted(counts["year"].items())),
-    }
     for name in sorted(by_attribute):
         counts[name] = by_attribute[name]
-        kept[name] = _biggest(by_attribute[name], limit)
-    more = {name: len(counts[name]) - len(kept[name]) for name in kept}
+    return keep_facets(counts, limit)
+
+
+def keep_facets(
+    counts: dict[str, Counter[str]], limit: int = FACET_SIZE
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """The facets shown from full counts (also the counts of several shards added up): the
+    `limit` biggest speakers, roles and attribute values, every topic and year; and how
+    many values of each were left out."""
+    kept = {
+        "speaker": _biggest(counts.get("speaker", Counter()), limit),
+        "role": _biggest(counts.get("role", Counter()), limit),
+        "topic": _biggest(counts.get("topic", Counter())),
+        "year": dict(sorted(counts.get("year", Counter()).items())),
+    }
+    for name in sorted(counts):
+        if name.startswith(ATTR_FACET):
+            kept[name] = _biggest(counts[name], limit)
+    more = {name: len(counts.get(name, ())) - len(kept[name]) for name in kept}
     return kept, more
 
 

@@ -108,6 +108,9 @@ class TurnSearcher(Searcher):
     """
 
     budget = None  # the QueryBudget of the search under way (searcher/query.py), if any
+    # The statistics of the whole corpus when this index is one shard of several
+    # (searcher/shards.py): scores then are those of one index over every shard's turns.
+    corpus: "CorpusStats | None" = None
 
     def __init__(self, reader, deleted_lengths: dict | None = None, **kwargs) -> None:
         super().__init__(reader, **kwargs)
@@ -115,10 +118,25 @@ class TurnSearcher(Searcher):
         self._live_df: dict[tuple[str, bytes], int] = {}
         self._live_field_length: dict[str, int] = {}
 
+    def use_corpus(self, corpus: "CorpusStats | None") -> None:
+        """Score with the whole corpus's statistics from now on (None: this index's own)."""
+        self.corpus = corpus
+        self._idf_cache.clear()  # a word's figures may have changed since the last search
+
     def live_doc_count(self) -> int:
+        if self.corpus is not None:
+            return self.corpus.doc_count
         return self.reader().doc_count()
 
     def live_doc_frequency(self, fieldname: str, text) -> int:
+        if self.corpus is not None:
+            found = self.corpus.df.get((fieldname, as_bytes(text)))
+            if found is not None:
+                return found
+        return self.shard_doc_frequency(fieldname, text)
+
+    def shard_doc_frequency(self, fieldname: str, text) -> int:
+        """The live turns of this index holding the word (whatever `corpus` says)."""
         reader = self.reader()
         df = reader.doc_frequency(fieldname, text)
         if not df or not reader.has_deletions():
@@ -129,12 +147,27 @@ class TurnSearcher(Searcher):
             self._live_df[key] = sum(1 for d in ids if not reader.is_deleted(d))
         return self._live_df[key]
 
+    def fields_doc_frequency(self, text: str, fields: tuple[str, ...], here: int) -> int:
+        """The turns holding a word in any of `fields` (`FieldsTerm`): `here` counts this
+        index's; with `corpus`, the whole corpus's."""
+        if self.corpus is None:
+            return here
+        return self.corpus.fields_df.get((text, fields), here)
+
     def avg_field_length(self, fieldname, default=None):
-        reader = self.reader()
-        if not reader.has_deletions():
-            return super().avg_field_length(fieldname, default)
         if not self.schema[fieldname].scorable:
             return default
+        if self.corpus is not None:
+            return self.corpus.field_lengths.get(fieldname, 0) / (self.corpus.doc_count or 1)
+        if not self.reader().has_deletions():
+            return super().avg_field_length(fieldname, default)
+        return self.live_field_length(fieldname) / (self.reader().doc_count() or 1)
+
+    def live_field_length(self, fieldname: str) -> int:
+        """The total length of a field over this index's live turns."""
+        reader = self.reader()
+        if not reader.has_deletions():
+            return reader.field_length(fieldname)
         total = self._live_field_length.get(fieldname)
         if total is None:
             total = reader.field_length(fieldname)
@@ -142,7 +175,37 @@ class TurnSearcher(Searcher):
                 lengths = self._deleted_lengths.get(leaf.segment().segment_id(), {})
                 total -= lengths.get(fieldname, 0)
             self._live_field_length[fieldname] = total
-        return total / (reader.doc_count() or 1)
+        return total
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """What BM25 needs from the whole corpus, summed over shards: live turns, total field
+    lengths, and the turns holding each word of a query (per field, and per `FieldsTerm`)."""
+
+    doc_count: int = 0
+    field_lengths: dict[str, int] = field(default_factory=dict)
+    df: dict[tuple[str, bytes], int] = field(default_factory=dict)
+    fields_df: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
+
+    def __add__(self, other: "CorpusStats") -> "CorpusStats":
+        return CorpusStats(
+            self.doc_count + other.doc_count,
+            _sum(self.field_lengths, other.field_lengths),
+            _sum(self.df, other.df),
+            _sum(self.fields_df, other.fields_df),
+        )
+
+
+def _sum(a: dict, b: dict) -> dict:
+    total = dict(a)
+    for key, value in b.items():
+        total[key] = total.get(key, 0) + value
+    return total
+
+
+def as_bytes(text) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else text
 
 
 PLAIN_QUERY_RE = re.compile(r'["*~:^=]|\w\?\w|\b(?:AND|OR|NOT)\b')

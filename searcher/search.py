@@ -143,7 +143,7 @@ def search(
         raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
     prepared = prepare_search(index, query, filters, seconds, cancel)
     with bounded(index, prepared):
-        return _run(
+        return run_prepared(
             index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit
         )
 
@@ -280,7 +280,10 @@ def _record(index, docnum, score, position, terms, reading, snippets) -> TurnRec
     )
 
 
-def _run(index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit):
+def run_prepared(
+    index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit
+) -> SearchResult:
+    """`search` once its arguments are checked and its query prepared."""
     searcher = index.searcher
     text, parsed, allowed, budget = (
         prepared.text,
@@ -386,12 +389,17 @@ def term_weights(parsed: q.Query, searcher) -> dict[str, float]:
     with contextlib.suppress(Exception):
         terms |= parsed.existing_terms(reader, phrases=True, expand=True)
     weights = {}
-    n = max(reader.doc_count(), 1)
+    corpus = getattr(searcher, "corpus", None)  # one shard of several: the corpus's figures
+    n = max(corpus.doc_count if corpus is not None else reader.doc_count(), 1)
     for fieldname, term in terms:
         if fieldname not in ("text", PHRASE_FIELD, "exact"):
             continue
         word = term.decode("utf-8") if isinstance(term, bytes) else term
-        df = reader.doc_frequency(fieldname, word)
+        df = (
+            searcher.live_doc_frequency(fieldname, word)
+            if corpus is not None
+            else reader.doc_frequency(fieldname, word)
+        )
         if not df:
             continue
         # Snippets mark words by their stems: an exact word marks its stem's forms too.

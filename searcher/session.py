@@ -1,5 +1,6 @@
 """An open index and a Whoosh searcher reused for every request in a process."""
 
+import contextlib
 from pathlib import Path
 
 from whoosh import query as q
@@ -8,7 +9,7 @@ from whoosh.searching import Searcher
 from indexer import OpenIndex, live_generation, open_index, whoosh_ext
 from indexer.analysis import Analyzers, read_stem_table, use_stem_table
 from searcher.query import make_parser
-from searcher.ranking import DEFAULT, RankingConfig, TranscriptBM25F, TurnSearcher
+from searcher.ranking import DEFAULT, CorpusStats, RankingConfig, TranscriptBM25F, TurnSearcher
 
 FILTER_CACHE_SIZE = 64
 
@@ -22,6 +23,7 @@ class TurnIndex:
         self.ranking = ranking
         self._open: OpenIndex | None = None
         self._searcher: Searcher | None = None
+        self._wide: tuple[tuple, TurnSearcher] | None = None
         self._parser = None
         self._reopen()
 
@@ -29,18 +31,42 @@ class TurnIndex:
         self.close()
         self._open = open_index(self.index_dir)
         use_stem_table(self._open.stem_table)
-        weighting = TranscriptBM25F(self.ranking)
-        self._searcher = TurnSearcher(
-            self._open.reader,
-            deleted_lengths=self._open.meta.get("deleted_lengths"),
-            weighting=weighting,
-            fromindex=self._open.index,
-        )
+        self._searcher = self._new_searcher(closereader=True)
+        self._wide = None
         self._filters: dict[str, set[int]] = {}
         schema = self._open.index.schema
         self._parser = make_parser(schema, self.ranking.fields)
         self.analyzers = Analyzers.of(schema)  # its stop list, whatever the defaults
         self._vocabulary: frozenset[str] | None = None
+
+    def _new_searcher(self, closereader: bool) -> TurnSearcher:
+        assert self._open is not None
+        return TurnSearcher(
+            self._open.reader,
+            deleted_lengths=self._open.meta.get("deleted_lengths"),
+            weighting=TranscriptBM25F(self.ranking),
+            fromindex=self._open.index,
+            closereader=closereader,
+        )
+
+    @contextlib.contextmanager
+    def corpus_wide(self, corpus: CorpusStats):
+        """Within the block, this index (one shard of several) scores with the statistics of
+        the whole corpus (`corpus`, summed over the shards): searches give the scores one
+        index over every shard's turns would. A second searcher over the same reader keeps
+        the length norms of the corpus figures it was made for."""
+        key = (corpus.doc_count, tuple(sorted(corpus.field_lengths.items())))
+        if self._wide is None or self._wide[0] != key:
+            self._wide = (key, self._new_searcher(closereader=False))
+        wide = self._wide[1]
+        wide.use_corpus(corpus)
+        own = self._searcher
+        self._searcher = wide
+        try:
+            yield
+        finally:
+            self._searcher = own
+            wide.use_corpus(None)
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -77,22 +77,34 @@ def topic_query(index: TurnIndex, name: str) -> q.Query:
 
 def list_topics(index: TurnIndex) -> list[TopicSummary]:
     """Return every topic with its turn count and most frequent speakers, in taxonomy order."""
+    return summarize_topics(topic_parts(index))
+
+
+def topic_parts(index: TurnIndex) -> dict[str, tuple[dict, Counter[str]]]:
+    """Every topic of the index (in taxonomy order) and the speakers of its turns, counted."""
     reader = index.searcher.reader()
     speakers = reader.column_reader("speaker")
-    summaries = []
+    parts = {}
     for name, topic in known_topics(index).items():
         docs = (
             [d for d in reader.postings("topics", name).all_ids() if not reader.is_deleted(d)]
             if reader.doc_frequency("topics", name)
             else []
         )
-        counts = Counter(speakers[d] for d in docs)
-        top = counts.most_common(TOP_SPEAKERS)
+        parts[name] = (topic, Counter(speakers[d] for d in docs))
+    return parts
+
+
+def summarize_topics(parts: dict[str, tuple[dict, Counter[str]]]) -> list[TopicSummary]:
+    """Topic summaries: turns, and the most frequent speakers (equal counts by name)."""
+    summaries = []
+    for name, (topic, counts) in parts.items():
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_SPEAKERS]
         summaries.append(
             TopicSummary(
                 name=name,
                 description=topic.get("description", name),
-                turns=len(docs),
+                turns=sum(counts.values()),
                 top_speakers=[s for s, _ in top],
                 speaker_turns=dict(top),
             )

@@ -28,6 +28,7 @@ from indexer.building.ingest import Annotations, load_source, write_transcript
 from indexer.building.parallel import worker_count, write_in_workers
 from indexer.building.report import IndexReport
 from indexer.building.retag import retag
+from indexer.building.shards import index_shards, read_layout, shard_of_file
 from indexer.errors import (
     CorpusError,
     DiskFullError,
@@ -72,6 +73,7 @@ def index_corpus(
     workers: int | None = None,
     optimize: bool = False,
     stop_words: frozenset[str] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> IndexReport:
     """Bring the index in step with the corpus folder; with `rebuild`, build it from scratch.
 
@@ -82,15 +84,21 @@ def index_corpus(
     merges the index into one segment (a sync does so by itself when many turns were
     replaced or removed). `stop_words` replaces the default stop list when the index is
     built from scratch (for experiments; the index keeps the list it was built with).
+    `shard=(i, n)` indexes only the transcripts of shard i of n (`shard_of`): one shard of a
+    sharded index (indexer/building/shards.py), which may hold no transcript at all.
     """
     whoosh_ext.apply()
+    if shard is None and read_layout(index_dir) is not None:  # a sharded index: sync it
+        return index_shards(corpus, index_dir, rebuild=rebuild, on_progress=on_progress)
     started = time.perf_counter()
     if workers is not None and workers < 1:
         raise UsageError(f"--workers {workers} is out of range.", "Use 1 or more processes.")
     if wait < 0:
         raise UsageError(f"--wait {wait:g} is out of range.", "Use 0 or more seconds.")
     files = scan_corpus(corpus)
-    if not files:
+    if shard is not None and files:
+        files = [f for f in files if shard_of_file(f.rel, shard[1]) == shard[0]]
+    elif not files:
         raise CorpusError(
             f"The corpus folder {corpus} has no transcripts "
             "(.txt, .vtt, .srt, .json or .jsonl files).",

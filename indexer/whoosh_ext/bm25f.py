@@ -101,7 +101,7 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
         budget.check()
     leaves = list(reader.leaf_readers())
     frequency: dict[tuple[int, int], float] = {}  # (segment, document in it) → frequency
-    fields = [f for f, w in weights.items() if w and f in schema and schema[f].scorable]
+    fields = scored_fields(schema, weights)
     for fieldname in fields:
         field = schema[fieldname]
         try:
@@ -122,6 +122,8 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
     live = searcher.live_doc_count() if hasattr(searcher, "live_doc_count") else None
     n = live if live is not None else reader.doc_count()
     df = len(frequency)
+    if hasattr(searcher, "fields_doc_frequency"):  # one shard of several: the corpus's
+        df = searcher.fields_doc_frequency(text, fields, df)
     idf = log(1 + (n - df + 0.5) / (df + 0.5))
     average = sum(weights[f] * (searcher.avg_field_length(f) or 0.0) for f in fields) or 1.0
     tables = _lengths(leaves, fields)
@@ -132,6 +134,29 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
         norm = k1 * (1 - b + b * length / average)
         scores[leaves[i][1] + d] = boost * idf * tf * k1p1 / (tf + norm)
     return scores
+
+
+def scored_fields(schema, weights: dict[str, float]) -> tuple[str, ...]:
+    """The fields of a `FieldsTerm` that count: weighted, and scorable in this schema."""
+    return tuple(f for f, w in weights.items() if w and f in schema and schema[f].scorable)
+
+
+def fields_doc_count(reader, text: str, weights: dict[str, float]) -> int:
+    """How many live turns hold `text` in any of the fields (a `FieldsTerm`'s df)."""
+    found: set[tuple[int, int]] = set()
+    schema = reader.schema
+    for fieldname in scored_fields(schema, weights):
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            continue
+        for i, (leaf, _) in enumerate(reader.leaf_readers()):
+            if (fieldname, btext) not in leaf:
+                continue
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
+            ids = leaf.postings(fieldname, btext).all_ids()
+            found.update((i, d) for d in ids if d not in deleted)
+    return len(found)
 
 
 def _lengths(leaves, fields) -> dict[tuple[int, str], bytes]:

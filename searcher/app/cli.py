@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from indexer import READ_ERRORS, diagnose, init_topics, live_generation
+from indexer import LAYOUT, READ_ERRORS, diagnose, init_topics, live_generation
 from searcher import (
     Filters,
     RemarksError,
@@ -136,6 +136,16 @@ BuildFromOption = Annotated[
     ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="REMARKS_SCHEDULER",
+        help="A Dask scheduler (tcp://HOST:PORT) whose workers build or search a sharded "
+        "index; without it, this machine alone.",
+        show_envvar=True,
+    ),
+]
 
 
 def _fail(exc: RemarksError) -> None:
@@ -165,12 +175,18 @@ def _build(
     wait: float = 30.0,
     workers: int | None = None,
     optimize: bool = False,
+    shards: int | None = None,
+    scheduler: str | None = None,
 ):
     from indexer import index_corpus
 
     build = functools.partial(
         index_corpus, rebuild=rebuild, wait=wait, workers=workers, optimize=optimize
     )
+    if shards is not None or scheduler is not None or (index / LAYOUT).exists():
+        from indexer import index_shards
+
+        build = functools.partial(index_shards, shards=shards, scheduler=scheduler, rebuild=rebuild)
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
         return build(corpus, index)
@@ -200,10 +216,15 @@ def _build(
         return build(corpus, index, on_progress=on_progress)
 
 
+def _no_index(index: Path) -> bool:
+    """No index at all at `index` yet: neither one index nor a sharded one."""
+    return live_generation(index) is None and not (index / LAYOUT).exists()
+
+
 def _ensure_index(corpus: Path | None, index: Path, quiet: bool) -> None:
     """Build the index from the corpus first when there is none yet and a corpus was named
     (without one, a mistyped --index is reported, not built)."""
-    if corpus is not None and live_generation(index) is None:
+    if corpus is not None and _no_index(index):
         _report_problems(_build(corpus, index, quiet=quiet))
 
 
@@ -304,6 +325,14 @@ def index_command(
     notify_command: NotifyOption = None,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            help="Split the index into this many shards, built by Dask workers (see README: "
+            "More than one machine). A sharded index keeps its shards when synced.",
+        ),
+    ] = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Bring the index in step with the corpus: add new, replace changed, drop deleted files.
 
@@ -311,7 +340,7 @@ def index_command(
     New hits of saved searches (remarks watch) are reported.
     """
     quiet_build = quiet or output is OutputFormat.json
-    report = _build(corpus, index, quiet_build, rebuild, wait, workers, optimize)
+    report = _build(corpus, index, quiet_build, rebuild, wait, workers, optimize, shards, scheduler)
     alerts = check_watches(index, corpus, report.new_turns)
     _render_report(report, output, quiet, alerts, notify_command)
 
@@ -375,6 +404,7 @@ def search_command(
         bool, typer.Option(help="Show the reply under each hit that is a question or remark.")
     ] = False,
     index: IndexOption = Path("index"),
+    scheduler: SchedulerOption = None,
     corpus: CorpusOption = Path("corpus"),
     output: Annotated[
         RowsFormat,
@@ -401,9 +431,9 @@ def search_command(
             "Add --format csv (a spreadsheet) or --format jsonl (one JSON object a line).",
         )
     size = 0 if every else _whole_number(limit, "--limit")
-    if live_generation(index) is None:
+    if _no_index(index):
         _report_problems(_build(corpus, index, quiet=output is not RowsFormat.text))
-    with open_index(index) as opened:
+    with open_index(index, scheduler=scheduler) as opened:
         if by is Unit.exchange:
             if every or group is not None or sort is not Sort.relevance:
                 raise UsageError(
@@ -477,7 +507,7 @@ def export_command(
     """Write every turn the filters allow (and the query matches) as CSV or JSON Lines, with
     every field, whatever their number: the whole corpus when nothing is given."""
     filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
-    if live_generation(index) is None:
+    if _no_index(index):
         _report_problems(_build(corpus, index, quiet=True))
     with open_index(index) as opened:
         records = opened.hits(query, filters, sort=sort.value, snippets=bool(query))
@@ -539,7 +569,7 @@ def trend_command(
     """Count the matching turns per year, month or transcript: absolute and per 10,000 words
     spoken in the period (by the turns the filters allow)."""
     filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
-    if live_generation(index) is None:
+    if _no_index(index):
         _report_problems(_build(corpus, index, quiet=output is not TrendFormat.text))
     with open_index(index) as opened:
         counted = opened.trend(
@@ -613,7 +643,7 @@ def watch_add_command(
 ) -> None:
     """Save a search (checked first) in the corpus folder's watches.toml."""
     filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
-    if live_generation(index) is None:
+    if _no_index(index):
         _report_problems(_build(corpus, index, quiet=True))
     with open_index(index) as opened:
         book = WatchBook(corpus)
@@ -856,12 +886,13 @@ def show_command(
         bool, typer.Option(help="Show the whole question–answer exchange of the turn.")
     ] = False,
     index: IndexOption = Path("index"),
+    scheduler: SchedulerOption = None,
     corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Show one turn, with the turns around it or its whole exchange."""
     _ensure_index(corpus, index, quiet=output.value != "text")
-    with open_index(index) as opened:
+    with open_index(index, scheduler=scheduler) as opened:
         shown = opened.show(turn_id, context, exchange)
     if output is OutputFormat.json:
         _print_json(shown.to_json())
@@ -887,6 +918,7 @@ def show_command(
 @app.command("speakers")
 def speakers_command(
     index: IndexOption = Path("index"),
+    scheduler: SchedulerOption = None,
     corpus: BuildFromOption = None,
     output: Annotated[
         SpeakersFormat,
@@ -899,7 +931,7 @@ def speakers_command(
 ) -> None:
     """List the speakers, with their roles and how many turns and transcripts they have."""
     _ensure_index(corpus, index, quiet=output.value != "text")
-    with open_index(index) as opened:
+    with open_index(index, scheduler=scheduler) as opened:
         speakers = opened.speakers()
     if output is SpeakersFormat.json:
         _print_json([s.to_json() for s in speakers])
@@ -922,6 +954,7 @@ def topics_command(
         ),
     ] = None,
     index: IndexOption = Path("index"),
+    scheduler: SchedulerOption = None,
     corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
@@ -943,7 +976,7 @@ def topics_command(
         )
         return
     _ensure_index(corpus, index, quiet=output.value != "text")
-    with open_index(index) as opened:
+    with open_index(index, scheduler=scheduler) as opened:
         topics = opened.topics()
     if output is OutputFormat.json:
         _print_json([t.to_json() for t in topics])
@@ -966,6 +999,7 @@ def serve_command(
         typer.Option(help="Also answer requests for this host name (repeatable)."),
     ] = None,
     index: IndexOption = Path("index"),
+    scheduler: SchedulerOption = None,
     corpus: CorpusOption = Path("corpus"),
 ) -> None:
     """Serve a search page and a JSON API at http://HOST:PORT (read-only).
@@ -977,14 +1011,15 @@ def serve_command(
 
     from searcher.app.web import create_app
 
-    if live_generation(index) is None:
+    if _no_index(index):
         _report_problems(_build(corpus, index, quiet=False))
-    open_index(index).close()  # fail here, with a clear message, if the index cannot be read
+    # fail here, with a clear message, if the index cannot be read
+    open_index(index, scheduler=scheduler).close()
     sys.stderr.write(f"Serving {index} at http://{host}:{port}/ (Ctrl+C to stop)\n")
     hosts = tuple(allow_host or ())
     if host not in ("0.0.0.0", "::"):
         hosts += (host,)
-    uvicorn.run(create_app(index, hosts), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(index, hosts, scheduler), host=host, port=port, log_level="warning")
 
 
 @app.command("check")
@@ -1014,12 +1049,13 @@ def check_command(
 @app.command("stats")
 def stats_command(
     index: IndexOption = Path("index"),
+    scheduler: SchedulerOption = None,
     corpus: BuildFromOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Show how many transcripts, turns and speakers the index holds, and its date range."""
     _ensure_index(corpus, index, quiet=output.value != "text")
-    with open_index(index) as opened:
+    with open_index(index, scheduler=scheduler) as opened:
         stats = opened.stats()
     if output is OutputFormat.json:
         _print_json(stats.to_json())

@@ -65,7 +65,9 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsGet":
+def create_app(
+    index_dir: Path, allowed_hosts: tuple[str, ...] = (), scheduler: str | None = None
+) -> "HeadAsGet":
     """Return the web app serving the index at `index_dir`.
 
     Only requests naming a loopback host or one of `allowed_hosts` in their Host header are
@@ -103,7 +105,8 @@ def create_app(index_dir: Path, allowed_hosts: tuple[str, ...] = ()) -> "HeadAsG
         if opened is None or getattr(per_thread, "epoch", -1) != epoch[0]:
             if opened is not None:
                 opened.close()
-            per_thread.index, per_thread.epoch = open_index(index_dir), epoch[0]
+            per_thread.index = open_index(index_dir, scheduler=scheduler)
+            per_thread.epoch = epoch[0]
         return per_thread.index
 
     hosts = {h.lower() for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
