@@ -200,15 +200,23 @@ class _Prepared:
 
 
 def prepare_search(
-    index, query: str, filters: Filters | None, seconds: float = SEARCH_SECONDS, cancel=None
+    index,
+    query: str,
+    filters: Filters | None,
+    seconds: float = SEARCH_SECONDS,
+    cancel=None,
+    check: bool = True,
 ) -> _Prepared:
-    """Parse and bound a query, resolve its filters: what every kind of search starts from."""
+    """Parse and bound a query, resolve its filters: what every kind of search starts from.
+    `check=False` lets a filter value the index does not know match nothing (one shard of
+    several, whose filters were checked against them all)."""
     filters = filters or Filters()
     if filters.topic:
         filters = dataclasses.replace(filters, topic=resolve_topic(index, filters.topic))
     text = clean_query(query)
     budget = QueryBudget(seconds=seconds, query=text, cancel=cancel)
-    check_filters(index, filters)
+    if check:
+        check_filters(index, filters)
     parsed = parse_query(index.parser, text, budget)
     if parsed is not q.NullQuery:
         parsed = search_together(parsed, index.ranking)

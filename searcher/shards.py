@@ -49,7 +49,7 @@ from searcher.facets import FACET_SIZE, keep_facets
 from searcher.hits import TurnRecord
 from searcher.ordering import CorpusOrder, check_order
 from searcher.profiles import marks, query_stems
-from searcher.query import SEARCH_SECONDS, Filters
+from searcher.query import SEARCH_SECONDS, Filters, check_filters
 from searcher.ranking import DEFAULT, CorpusStats, RankingConfig, as_bytes
 from searcher.search import (
     GROUP_SIZE,
@@ -96,22 +96,58 @@ class Shard:
             self._turns = None
 
 
+@dataclass(frozen=True)
+class ShardStats:
+    """Phase one's answer from one shard: its figures, and for each part of the filters
+    (speaker, role, transcript, each attribute) the error saying this shard has no such
+    value, or None. A part no shard knows is refused, as one index refuses it."""
+
+    corpus: CorpusStats
+    filter_errors: tuple[UsageError | None, ...]
+
+
+def filter_errors(index: TurnIndex, filters: Filters | None) -> tuple[UsageError | None, ...]:
+    filters = filters or Filters()
+    parts = [
+        Filters(speaker=filters.speaker),
+        Filters(role=filters.role),
+        Filters(transcript=filters.transcript),
+        *(Filters(attr=(given,)) for given in filters.attr),
+    ]
+    errors: list[UsageError | None] = []
+    for part in parts:
+        try:
+            check_filters(index, part)
+            errors.append(None)
+        except UsageError as exc:
+            errors.append(exc)
+    return tuple(errors)
+
+
+def shard_stats(index: TurnIndex, query: str, filters: Filters | None) -> ShardStats:
+    """Phase one, on one shard."""
+    return ShardStats(query_stats(index, query, filters), filter_errors(index, filters))
+
+
 def query_stats(index: TurnIndex, query: str, filters: Filters | None) -> CorpusStats:
-    """Phase one: this shard's figures for the query, whatever its filters allow here (a
-    word's rarity is the corpus's, not the filtered turns')."""
+    """This shard's figures for the query, whatever its filters allow here (a word's rarity
+    is the corpus's, not the filtered turns')."""
     searcher = index.searcher
     reader = searcher.reader()
     schema = reader.schema
     lengths = {name: searcher.live_field_length(name) for name in schema.scorable_names()}
-    prepared = prepare_search(index, query, filters)
+    prepared = prepare_search(index, query, filters, check=False)
     df: dict[tuple[str, bytes], int] = {}
     fields_df: dict[tuple[str, tuple[str, ...]], int] = {}
     parsed = prepared.parsed
     if parsed is not q.NullQuery:
         terms = set(parsed.iter_all_terms(phrases=True))
-        # As the snippets do: an expansion over a huge vocabulary keeps the words so far.
-        with contextlib.suppress(Exception):
-            terms |= parsed.existing_terms(reader, phrases=True, expand=True)
+        # Leaf by leaf: Whoosh's `existing_terms` stops at the first field (it reuses its
+        # `fieldname` argument as a loop variable). An expansion over a huge vocabulary
+        # keeps the words found so far, as the snippets do.
+        for leaf in parsed.leaves():
+            with contextlib.suppress(Exception):
+                terms.update(leaf.expanded_terms(reader, phrases=True))
         for fieldname, text in terms:
             if fieldname in schema and schema[fieldname].scorable:
                 btext = as_bytes(text)
@@ -146,7 +182,7 @@ def search_shard(
 ) -> ShardPage:
     """Phase two: this shard's first `page × limit` hits, scored with the corpus's figures."""
     with index.corpus_wide(corpus):
-        prepared = prepare_search(index, query, filters, options["seconds"])
+        prepared = prepare_search(index, query, filters, options["seconds"], check=False)
         with bounded(index, prepared):
             result = run_prepared(
                 index,
@@ -218,7 +254,7 @@ def _marks(index: TurnIndex, text: str, terms: frozenset[str]) -> list[tuple[int
 SHARD_CALLS: dict[str, Callable[..., Any]] = {
     "query_terms": _query_terms,
     "marks": _marks,
-    "stats": query_stats,
+    "stats": shard_stats,
     "search": search_shard,
     "turn": get_turn,
     "show": show_turn,
@@ -354,7 +390,10 @@ class ShardedIndex(Index):
         if facet_limit < 1:
             raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
         parts = self.shards.each("stats", query, filters)
-        corpus = sum(parts[1:], parts[0])
+        for errors in zip(*(p.filter_errors for p in parts), strict=True):
+            if all(errors):  # no shard has that speaker, role, transcript or attribute
+                raise errors[0]  # type: ignore[misc]
+        corpus = sum((p.corpus for p in parts[1:]), parts[0].corpus)
         options = {
             "limit": limit,
             "page": page,
