@@ -12,6 +12,7 @@ Dask does not copy or replicate shard files: every worker must read them at the 
 (shared storage, or the same folder on one machine).
 """
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -76,8 +77,14 @@ class Cluster:
         return self.scheduler or str(self.client.scheduler.address)
 
     def workers(self) -> list[str]:
-        """The addresses of the live workers, in a fixed order."""
-        return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        """The addresses of the live workers, in a fixed order (waiting a little for one when
+        there is none: a worker reconnecting, or a cluster still starting)."""
+        live = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        if not live:
+            with contextlib.suppress(TimeoutError, OSError):
+                self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+            live = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        return live
 
     def run(
         self,

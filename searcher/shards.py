@@ -30,7 +30,7 @@ from typing import Any
 from whoosh import query as q
 
 from indexer import ShardLayout, read_layout
-from indexer.errors import IndexMissingError, UsageError
+from indexer.errors import ClusterError, IndexMissingError, UsageError
 from indexer.whoosh_ext.bm25f import FieldsTerm, fields_doc_count, scored_fields
 from searcher.api import Index
 from searcher.browse import (
@@ -59,11 +59,16 @@ from searcher.search import (
     every_match,
     prepare_search,
     run_prepared,
+    term_weights,
 )
 from searcher.session import TurnIndex
+from searcher.snippets import SnippetBudget, make_snippet
 from searcher.topics import TopicSummary, summarize_topics, topic_parts
 
 ALL_VALUES = 1 << 30  # a facet limit that keeps every value: the client cuts after merging
+# What the shards and the client say to each other; a worker running another version of
+# remarks is refused, not half understood.
+PROTOCOL = 1
 
 
 # ----------------------------------------------------------------- one shard (on a worker)
@@ -104,6 +109,7 @@ class ShardStats:
 
     corpus: CorpusStats
     filter_errors: tuple[UsageError | None, ...]
+    protocol: int = PROTOCOL
 
 
 def filter_errors(index: TurnIndex, filters: Filters | None) -> tuple[UsageError | None, ...]:
@@ -175,6 +181,7 @@ class ShardPage:
     result: SearchResult
     no_query: bool = False  # filters only: newest first
     keys: list | None = None
+    terms: dict[str, float] = dataclasses.field(default_factory=dict)  # for the snippets
 
 
 def search_shard(
@@ -190,7 +197,7 @@ def search_shard(
                 options["limit"] * options["page"],
                 1,
                 options["facets"],
-                options["snippets"],
+                False,  # the client makes the snippets of the page it shows
                 options["sort"],
                 options["group"],
                 options["group_size"],
@@ -200,7 +207,8 @@ def search_shard(
             if options["group"]:
                 ordered = every_match(index, prepared, options["sort"]) or []
                 keys = _match_keys(index, ordered, options["sort"], prepared.no_query)
-    return ShardPage(result, prepared.no_query, keys)
+            terms = term_weights(prepared.parsed, index.searcher) if options["snippets"] else {}
+    return ShardPage(result, prepared.no_query, keys, terms)
 
 
 def _match_keys(index: TurnIndex, ordered: list[tuple[int, float]], sort: str, no_query: bool):
@@ -251,7 +259,18 @@ def _marks(index: TurnIndex, text: str, terms: frozenset[str]) -> list[tuple[int
     return marks(text, terms, index)
 
 
+def _text_analyzer(index: TurnIndex):
+    return index.analyzers.text
+
+
+def _turn_count(index: TurnIndex) -> int:
+    """The cheapest call there is (what a round trip to the shards costs by itself)."""
+    return index.searcher.reader().doc_count()
+
+
 SHARD_CALLS: dict[str, Callable[..., Any]] = {
+    "turn_count": _turn_count,
+    "text_analyzer": _text_analyzer,
     "query_terms": _query_terms,
     "marks": _marks,
     "stats": shard_stats,
@@ -351,6 +370,7 @@ class ShardedIndex(Index):
                 "Rebuild the index with `remarks index --shards N --rebuild`.",
             )
         self.ranking = ranking
+        self._analyzer = None
         self.shards: InProcess | OnCluster = (
             OnCluster(self.layout, ranking, scheduler)
             if scheduler
@@ -390,6 +410,11 @@ class ShardedIndex(Index):
         if facet_limit < 1:
             raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
         parts = self.shards.each("stats", query, filters)
+        if any(getattr(p, "protocol", None) != PROTOCOL for p in parts):
+            raise ClusterError(
+                "The Dask workers run another version of remarks than this command.",
+                "Install the same version of remarks on every worker and restart them.",
+            )
         for errors in zip(*(p.filter_errors for p in parts), strict=True):
             if all(errors):  # no shard has that speaker, role, transcript or attribute
                 raise errors[0]  # type: ignore[misc]
@@ -405,7 +430,37 @@ class ShardedIndex(Index):
             "group_size": group_size,
         }
         pages = self.shards.each("search", corpus, query, filters, options)
-        return merge_pages(pages, limit, page, sort, group, facets, facet_limit)
+        result = merge_pages(pages, limit, page, sort, group, facets, facet_limit)
+        if not snippets:
+            return result
+        # The snippets of the page shown only, here, in page order, with the query's words
+        # weighted by the corpus's figures (the union of the shards' expansions).
+        terms: dict[str, float] = {}
+        for p in pages:
+            terms.update(p.terms)
+        reading = SnippetBudget()
+        made = {}
+        for hit in result.hits:
+            snippet = make_snippet(hit.text, terms, budget=reading, analyzer=self.analyzer)
+            made[hit.turn_id] = dataclasses.replace(
+                hit, snippet=snippet.text, highlights=snippet.highlights
+            )
+        groups = None
+        if result.groups is not None:
+            groups = [
+                dataclasses.replace(g, hits=[made[h.turn_id] for h in g.hits])
+                for g in result.groups
+            ]
+        return dataclasses.replace(
+            result, hits=[made[h.turn_id] for h in result.hits], groups=groups
+        )
+
+    @property
+    def analyzer(self):
+        """The shards' text analyzer (the snippets mark words by it), asked once."""
+        if self._analyzer is None:
+            self._analyzer = self.shards.one(0, "text_analyzer")
+        return self._analyzer
 
     def turn(self, turn_id: str) -> TurnRecord:
         return self.shards.one(self._shard_of_turn(turn_id), "turn", turn_id)

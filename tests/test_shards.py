@@ -300,6 +300,18 @@ def test_the_command_line_builds_and_searches_shards(tmp_path, scheduler, runner
     assert again.exit_code == 1 and "has 3 shards, not 2" in again.output
     refused = runner.invoke(app, ["quote", "robots", "--index", str(sharded)])
     assert refused.exit_code == 1 and "not available on a sharded index" in refused.output
+    # `remarks serve`: the JSON API and the pages over the shards, through the workers
+    from fastapi.testclient import TestClient
+
+    from searcher.app.web import create_app
+
+    local = "http://127.0.0.1"
+    many_app = TestClient(create_app(sharded, scheduler=scheduler), base_url=local)
+    one_app = TestClient(create_app(one_index), base_url=local)
+    for url in ("/api/search?q=robots+in+industry&facets=true", "/api/search?q=gas&page=2"):
+        assert many_app.get(url).json() == one_app.get(url).json(), url
+    page = many_app.get("/t/000_af3ddc70366262e7?q=robots")
+    assert page.status_code == 200 and "<mark>robots</mark>" in page.text
 
 
 def test_a_sync_touches_only_the_shard_of_an_added_transcript(tmp_path, scheduler):
