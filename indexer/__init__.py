@@ -31,6 +31,7 @@ _EXPORTS = {
     "index_size": "indexer.storage.store",
     "READ_ERRORS": "indexer.storage.store",
     "index_shards": "indexer.building.shards",
+    "check_shards": "indexer.building.shards",
     "read_layout": "indexer.building.shards",
     "ShardLayout": "indexer.building.shards",
     "LAYOUT": "indexer.building.shards",
@@ -43,7 +44,13 @@ if TYPE_CHECKING:  # the same names, eagerly, for the type checker
     from indexer.building.adding import add_transcripts
     from indexer.building.build import index_corpus
     from indexer.building.report import IndexReport
-    from indexer.building.shards import LAYOUT, ShardLayout, index_shards, read_layout
+    from indexer.building.shards import (
+        LAYOUT,
+        ShardLayout,
+        check_shards,
+        index_shards,
+        read_layout,
+    )
     from indexer.cluster import Cluster
     from indexer.cluster_keeper import keeper
     from indexer.storage.store import (
@@ -67,6 +74,7 @@ __all__ = [
     "ShardLayout",
     "add_transcripts",
     "check_index",
+    "check_shards",
     "diagnose",
     "index_corpus",
     "index_shards",

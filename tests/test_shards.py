@@ -314,7 +314,7 @@ def test_the_command_line_builds_and_searches_shards(tmp_path, scheduler, runner
     assert page.status_code == 200 and "<mark>robots</mark>" in page.text
 
 
-def test_a_sync_touches_only_the_shard_of_an_added_transcript(tmp_path, scheduler):
+def test_a_sync_touches_only_the_shard_of_an_added_transcript(tmp_path, scheduler, runner):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for path in sorted(CORPUS.glob("*.txt"))[:8]:
@@ -342,6 +342,12 @@ def test_a_sync_touches_only_the_shard_of_an_added_transcript(tmp_path, schedule
     with open_index(sharded, scheduler=scheduler) as many:
         hits = many.search("airships").hits
     assert [h.turn_id for h in hits] == ["zz-added:1"]
+    checked = runner.invoke(app, ["check", "--index", str(sharded), "--format", "json"])
+    assert checked.exit_code == 0 and json.loads(checked.output)["sound"] is True
+    segment = next(p for p in live_generation(layout.folder(home)).iterdir() if p.suffix == ".seg")
+    segment.write_bytes(segment.read_bytes()[:-10])  # a damaged shard file
+    checked = runner.invoke(app, ["check", "--index", str(sharded)])
+    assert checked.exit_code == 1 and f"Damaged: shard-{home}/" in checked.output
 
 
 def test_a_sharded_build_without_a_scheduler_uses_a_local_cluster(tmp_path, one_index):

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from indexer.building.report import IndexReport
 from indexer.errors import IndexUnreadableError, UsageError
 from indexer.schema import FORMAT_VERSION
+from indexer.storage.store import IndexCheck, check_index
 
 LAYOUT = "shards.json"
 MAX_SHARDS = 256
@@ -217,3 +218,18 @@ def merge_reports(reports: list[IndexReport]) -> IndexReport:
     merged.failed.sort(key=lambda f: f.path)
     merged.warnings.sort(key=lambda w: w.path)
     return merged
+
+
+def check_shards(index_dir: Path) -> IndexCheck | None:
+    """`check_index` on every shard of a sharded index, as one check (problems named by
+    shard); None when `index_dir` is not sharded."""
+    layout = read_layout(index_dir)
+    if layout is None:
+        return None
+    files = size = turns = 0
+    problems: list[tuple[str, str]] = []
+    for folder in layout.folders:
+        checked = check_index(folder)
+        files, size, turns = files + checked.files, size + checked.bytes, turns + checked.turns
+        problems += [(f"{folder.name}/{name}", problem) for name, problem in checked.problems]
+    return IndexCheck(Path(index_dir), files, size, turns, problems)

@@ -1030,7 +1030,9 @@ def check_command(
 ) -> None:
     """Verify every file of the index against its recorded checksum and read every turn."""
     _ensure_index(corpus, index, quiet=output is not OutputFormat.text)
-    checked = check_index(index)
+    from indexer import check_shards
+
+    checked = check_shards(index) or check_index(index)
     if output is OutputFormat.json:
         _print_json(checked.to_json())
     elif not checked.problems:
