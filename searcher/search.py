@@ -132,6 +132,18 @@ def search(
     `seconds` stops with `QueryTooCostlyError`. Setting `cancel` (from another thread) stops
     it with `SearchCancelledError`: the server does so when the client goes away.
     """
+    check_page(sort, group, limit, page, group_size, facet_limit)
+    prepared = prepare_search(index, query, filters, seconds, cancel)
+    with bounded(index, prepared):
+        return run_prepared(
+            index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit
+        )
+
+
+def check_page(
+    sort: str, group: str | None, limit: int, page: int, group_size: int, facet_limit: int
+) -> None:
+    """Refuse a page of results that cannot be asked for (one index or several shards)."""
     check_order(sort, group)
     if limit < 1 or limit > MAX_LIMIT:
         raise UsageError(f"--limit {limit} is out of range.", f"Use 1 to {MAX_LIMIT}.")
@@ -141,11 +153,6 @@ def search(
         raise UsageError(f"--group-size {group_size} is out of range.", f"Use 1 to {MAX_LIMIT}.")
     if facet_limit < 1:
         raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
-    prepared = prepare_search(index, query, filters, seconds, cancel)
-    with bounded(index, prepared):
-        return run_prepared(
-            index, prepared, limit, page, facets, snippets, sort, group, group_size, facet_limit
-        )
 
 
 @contextlib.contextmanager

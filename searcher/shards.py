@@ -47,15 +47,15 @@ from searcher.browse import (
 )
 from searcher.facets import FACET_SIZE, keep_facets
 from searcher.hits import TurnRecord
-from searcher.ordering import CorpusOrder, check_order
+from searcher.ordering import CorpusOrder
 from searcher.profiles import marks, query_stems
 from searcher.query import SEARCH_SECONDS, Filters, check_filters
 from searcher.ranking import DEFAULT, CorpusStats, RankingConfig, as_bytes
 from searcher.search import (
     GROUP_SIZE,
-    MAX_LIMIT,
     SearchResult,
     bounded,
+    check_page,
     every_match,
     prepare_search,
     run_prepared,
@@ -243,14 +243,6 @@ def _hit_key(sort: str, no_query: bool, grouped: bool, hit: TurnRecord) -> tuple
     return _key(sort, no_query, grouped, hit.score or 0.0, hit.transcript, hit.seq, hit.date)
 
 
-def _speakers(index: TurnIndex) -> dict[str, SpeakerPart]:
-    return speaker_parts(index)
-
-
-def _topics(index: TurnIndex):
-    return topic_parts(index)
-
-
 def _query_terms(index: TurnIndex, query: str) -> frozenset[str]:
     return query_stems(index, query)
 
@@ -278,8 +270,8 @@ SHARD_CALLS: dict[str, Callable[..., Any]] = {
     "turn": get_turn,
     "show": show_turn,
     "transcript": transcript_turns,
-    "speakers": _speakers,
-    "topics": _topics,
+    "speakers": speaker_parts,
+    "topics": topic_parts,
     "index_stats": index_stats,
 }
 
@@ -398,17 +390,7 @@ class ShardedIndex(Index):
         facet_limit: int = FACET_SIZE,
     ) -> SearchResult:
         """`Index.search` over every shard, in two phases (see the module's notes)."""
-        check_order(sort, group)
-        if limit < 1 or limit > MAX_LIMIT:
-            raise UsageError(f"--limit {limit} is out of range.", f"Use 1 to {MAX_LIMIT}.")
-        if page < 1:
-            raise UsageError(f"--page {page} is out of range.", "Pages are numbered from 1.")
-        if group_size < 1 or group_size > MAX_LIMIT:
-            raise UsageError(
-                f"--group-size {group_size} is out of range.", f"Use 1 to {MAX_LIMIT}."
-            )
-        if facet_limit < 1:
-            raise UsageError(f"--facet-limit {facet_limit} is out of range.", "Use 1 or more.")
+        check_page(sort, group, limit, page, group_size, facet_limit)
         parts = self.shards.each("stats", query, filters)
         if any(getattr(p, "protocol", None) != PROTOCOL for p in parts):
             raise ClusterError(
