@@ -112,6 +112,11 @@ class Cluster:
             )
             for i, item in enumerate(items)
         ]
+        if on_result is None:
+            # One gather for the lot (a search's round trip); only when a task failed are
+            # the futures looked at one by one, below.
+            with contextlib.suppress(Exception):
+                return list(self.client.gather(futures))
         results: list = [None] * len(items)
         index_of = {future.key: i for i, future in enumerate(futures)}
         for future in self._distributed.as_completed(futures, loop=self.client.loop):
