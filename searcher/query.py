@@ -379,6 +379,21 @@ def _name_filter(option: str, value: str, analyzer) -> q.Query:
     return q.And([q.Term(fieldname, w) for w in words])
 
 
+def speaker_words(query: q.Query) -> tuple[str, ...] | None:
+    """The words of a partial speaker filter (`_name_filter`'s prefixes of speaker name
+    words), or None for any other query."""
+    parts = query.subqueries if isinstance(query, q.And) else [query]
+    if parts and all(isinstance(p, q.Prefix) and p.fieldname == "speaker_name" for p in parts):
+        return tuple(p.text for p in parts)
+    return None
+
+
+def name_has_words(name_words: list[str], words: tuple[str, ...]) -> bool:
+    """True when every one of `words` begins a word of the name (a partial speaker filter:
+    "putin" and "vlad put" both name Vladimir Putin)."""
+    return all(any(n.startswith(w) for n in name_words) for w in words)
+
+
 class ColumnEquals(q.Query):
     """The turns whose stored `column` equals `value` (letter case aside), among those that
     `within` matches (a cheap index query narrowing the candidates). Used only as a filter."""
