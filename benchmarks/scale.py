@@ -1,20 +1,28 @@
-"""Speed and memory at scale: remarks against stock Whoosh and SQLite FTS5, in one run.
+"""Speed and memory at scale: remarks against stock Whoosh, SQLite FTS5 and tantivy, one run.
 
-    python -m benchmarks.scale                      # quick: 10k turns
+    python -m benchmarks.scale                      # quick: 10k turns, both workloads
     python -m benchmarks.scale --sizes 10000 100000 # for the record
 
-For each size, a deterministic transcript corpus is generated from the real turns of
-../shared/corpora/kremlin-en-all (repeated with variation: sentences rotated, paragraphs shuffled,
-dates varied), then, each engine in its own process: build time, turns/s, CPU seconds (workers
-included), peak resident memory (of the process and its workers, sampled every 0.2 s)
-and index size; warm latency of a few hundred mixed queries (one to three words,
-phrases, with and without a speaker or date filter) returning the top 10 hits with snippets,
-p50/p95/p99. Last, the cold one-shot `remarks search` on the bundled corpus against a cold
-stock-Whoosh search script. Saves benchmarks/results/scale.json and scale.png.
+Two workloads, each at every size:
+- kremlin: a deterministic transcript corpus generated from the real turns of
+  ../shared/corpora/kremlin-en-all (repeated with variation: sentences rotated, paragraphs
+  shuffled, dates varied), and 300 mixed queries (one to three words, any word; phrases;
+  with and without a speaker or date filter);
+- synthetic: ../shared/tools/workload (vocabulary-heavy Zipfian turns, 200 speakers; needs
+  numpy and /usr/share/dict/words) and its 300 queries (every word required; phrases; 15%
+  with a speaker filter).
+Then, each engine in its own process: build time, turns/s, CPU seconds (workers included),
+the machine's other CPU use during the build (from /proc/stat: a loaded run shows), peak
+resident memory (of the process and its workers, sampled every 0.2 s) and index size; warm
+latency of the queries returning the top 10 hits with snippets, p50/p95/p99, and of the
+speaker-filtered queries alone and the same queries without their filter. Last, the cold
+one-shot `remarks search` on the bundled corpus against a cold stock-Whoosh search script.
+Saves benchmarks/results/scale.json and scale.png.
 """
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -27,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS = ROOT.parent / "shared" / "corpora" / "kremlin-en-all" / "turns.jsonl"
+WORKLOAD = ROOT.parent / "shared" / "tools" / "workload"
+SEEDS = ROOT.parent / "shared" / "corpora" / "seed"
 RESULTS = ROOT / "benchmarks" / "results"
 TURNS_PER_TRANSCRIPT = 60
 MONTHS = "January February March April May June July August September October November December"
@@ -119,6 +129,74 @@ FILTERS = [{}, {"speaker": "putin"}, {"since": "2010", "until": "2014"}]
 def mixed_queries(n: int = 300) -> list[tuple[str, dict]]:
     rng = random.Random(11)
     return [(rng.choice(QUERIES), rng.choice(FILTERS)) for _ in range(n)]
+
+
+def query_record(text: str, filters: dict) -> dict:
+    """A kremlin query as the engines read it (scale_engines._queries)."""
+    phrase = text.startswith('"')
+    return {"words": text.strip('"').split(), "phrase": phrase, "all": False, "filters": filters}
+
+
+def kremlin_workload(size: int, folder: Path) -> None:
+    generate(size, folder)
+    queries = [query_record(text, filters) for text, filters in mixed_queries()]
+    (folder / "queries.json").write_text(json.dumps(queries))
+
+
+def synthetic_workload(size: int, folder: Path) -> None:
+    """The shared synthetic workload at `size` turns: its generator's corpus written as
+    transcript files by its own converter, the same turns as JSONL, its queries."""
+    import importlib.util
+    import os
+
+    generated = folder / "generated"
+    subprocess.run(
+        [sys.executable, WORKLOAD / "gen_corpus.py", "--n", str(size), "--out", generated],
+        env={**os.environ, "SEEDS": str(SEEDS)},
+        check=True,
+        capture_output=True,
+    )
+    spec = importlib.util.spec_from_file_location("to_transcripts", WORKLOAD / "to_transcripts.py")
+    assert spec is not None and spec.loader is not None
+    convert = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(convert)
+    convert.main(str(generated / "corpus.jsonl"), size, str(folder / "corpus"))
+    with (folder / "turns.jsonl").open("w", encoding="utf-8") as out:
+        for line in (generated / "corpus.jsonl").open(encoding="utf-8"):
+            turn = json.loads(line)
+            record = {
+                "speaker": convert.name(turn["speaker"]),
+                "text": " ".join(turn["text"].split()),
+                "title": f"Meeting {turn['transcript']} on {turn['topic']}",
+                "date": turn["date"],
+            }
+            out.write(json.dumps(record) + "\n")
+    queries = [
+        {
+            "words": query["terms"],
+            "phrase": query["phrase"],
+            "all": True,
+            "filters": {"speaker": convert.name(s)}
+            if (s := query["filters"].get("speaker"))
+            else {},
+        }
+        for query in json.loads((generated / "queries.json").read_text())
+    ]
+    (folder / "queries.json").write_text(json.dumps(queries))
+    shutil.rmtree(generated)
+
+
+WORKLOADS = {"kremlin": kremlin_workload, "synthetic": synthetic_workload}
+
+
+def cpu_ticks() -> int:
+    """Busy CPU ticks of the whole machine since boot (all processes, every core)."""
+    with open("/proc/stat") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 CHILD = r"""
@@ -245,34 +323,17 @@ def _stock_from_corpus(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000])
-    parser.add_argument("--engines", nargs="+", default=["remarks", "whoosh-stock", "sqlite-fts5"])
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument(
+        "--engines", nargs="+", default=["remarks", "whoosh-stock", "sqlite-fts5", "tantivy"]
+    )
     args = parser.parse_args()
-    results: dict = {"sizes": {}}
-    for size in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            generate(size, folder)
-            json.dump(mixed_queries(), (folder / "queries.json").open("w"))
-            row = {}
-            for engine in args.engines:
-                build = child("build", engine, folder)
-                search = child("search", engine, folder)
-                lat = search.pop("latencies_ms")
-                row[engine] = {
-                    "turns": build["turns"],
-                    "build_seconds": round(build["seconds"], 1),
-                    "turns_per_second": round(build["turns"] / build["seconds"]),
-                    "build_cpu_seconds": round(build["cpu_seconds"], 1),
-                    "build_peak_mb": round(build["peak_mb"]),
-                    "index_mb": round(build["index_bytes"] / 1e6, 1),
-                    "search_p50_ms": round(percentile(lat, 50), 2),
-                    "search_p95_ms": round(percentile(lat, 95), 2),
-                    "search_p99_ms": round(percentile(lat, 99), 2),
-                }
-                print(size, engine, json.dumps(row[engine]), flush=True)
-                shutil.rmtree(folder / engine, ignore_errors=True)
-            results["sizes"][str(size)] = row
-    results["cold_search_seconds"] = cold_start()
+    results: dict = {"workloads": {}}
+    for workload in args.workloads:
+        sizes = results["workloads"].setdefault(workload, {})
+        for size in args.sizes:
+            sizes[str(size)] = measure(workload, size, args.engines)
+    results["cold_search_seconds"] = cold_start(15)
     print("cold", json.dumps(results["cold_search_seconds"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "scale" if len(args.sizes) > 1 else f"scale-{args.sizes[0]}"
@@ -281,35 +342,74 @@ def main() -> None:
     print(f"saved benchmarks/results/{name}.json and {name}.png")
 
 
+def measure(workload: str, size: int, engines: list[str]) -> dict:
+    """Every engine on one workload at one size, each in its own process."""
+    row = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        WORKLOADS[workload](size, folder)
+        queries = json.loads((folder / "queries.json").read_text())
+        filtered = [i for i, query in enumerate(queries) if query["filters"].get("speaker")]
+        unfiltered = [{**queries[i], "filters": {}} for i in filtered]
+        (folder / "queries.json").write_text(json.dumps(queries + unfiltered))
+        for engine in engines:
+            ticks = cpu_ticks()
+            build = child("build", engine, folder)
+            machine = (cpu_ticks() - ticks) / TICK
+            search = child("search", engine, folder)
+            lat = search.pop("latencies_ms")
+            every, alone = lat[: len(queries)], lat[len(queries) :]
+            with_filter = [every[i] for i in filtered]
+            row[engine] = {
+                "turns": build["turns"],
+                "build_seconds": round(build["seconds"], 1),
+                "turns_per_second": round(build["turns"] / build["seconds"]),
+                "build_cpu_seconds": round(build["cpu_seconds"], 1),
+                "other_cpu_seconds": round(max(0.0, machine - build["cpu_seconds"]), 1),
+                "build_peak_mb": round(build["peak_mb"]),
+                "index_mb": round(build["index_bytes"] / 1e6, 1),
+                "search_p50_ms": round(percentile(every, 50), 2),
+                "search_p95_ms": round(percentile(every, 95), 2),
+                "search_p99_ms": round(percentile(every, 99), 2),
+                "speaker_filtered_p95_ms": round(percentile(with_filter, 95), 2),
+                "same_unfiltered_p95_ms": round(percentile(alone, 95), 2),
+            }
+            print(workload, size, engine, json.dumps(row[engine]), flush=True)
+            shutil.rmtree(folder / engine, ignore_errors=True)
+    return row
+
+
 def plot(results: dict, path: Path) -> None:
-    """Bars: build turns/s and warm p50/p95 per engine, one group per size."""
+    """Bars: build turns/s and warm p50/p95 per engine, one group per size; a row of charts
+    per workload."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sizes = list(results["sizes"])
-    engines = list(next(iter(results["sizes"].values())))
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    workloads = results["workloads"]
+    fig, grid = plt.subplots(len(workloads), 3, figsize=(15, 4 * len(workloads)), squeeze=False)
     charts = [
         ("build, turns/s (higher is better)", "turns_per_second"),
         ("warm search + snippets, p50 ms", "search_p50_ms"),
         ("warm search + snippets, p95 ms", "search_p95_ms"),
     ]
-    width = 0.8 / len(engines)
-    for ax, (title, key) in zip(axes, charts, strict=True):
-        for i, engine in enumerate(engines):
-            values = [results["sizes"][s][engine][key] for s in sizes]
-            xs = [j + i * width for j in range(len(sizes))]
-            ax.bar(xs, values, width, label=engine)
-        ax.set_xticks(
-            [j + width * (len(engines) - 1) / 2 for j in range(len(sizes))],
-            [f"{int(s):,} turns" for s in sizes],
-        )
-        ax.set_title(title)
-        if key == "turns_per_second":
+    for axes, (workload, by_size) in zip(grid, workloads.items(), strict=True):
+        sizes = list(by_size)
+        engines = list(next(iter(by_size.values())))
+        width = 0.8 / len(engines)
+        for ax, (title, key) in zip(axes, charts, strict=True):
+            for i, engine in enumerate(engines):
+                values = [by_size[s][engine][key] for s in sizes]
+                xs = [j + i * width for j in range(len(sizes))]
+                ax.bar(xs, values, width, label=engine)
+            ax.set_xticks(
+                [j + width * (len(engines) - 1) / 2 for j in range(len(sizes))],
+                [f"{int(s):,} turns" for s in sizes],
+            )
+            ax.set_title(f"{workload}: {title}")
             ax.set_yscale("log")
-    axes[0].legend()
+        axes[0].legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -18,8 +18,18 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _queries(folder: Path) -> list:
+def _queries(folder: Path) -> list[dict]:
+    """The workload's queries: {"words": [...], "phrase": bool, "all": bool, "filters": {}}
+    (all: every word required; otherwise any word; phrase: the words in a row)."""
     return json.loads((Path(folder) / "queries.json").read_text())
+
+
+def remarks_text(query: dict) -> str:
+    """A query in remarks's syntax (and stock Whoosh's: the same parser grammar)."""
+    words = query["words"]
+    if query["phrase"]:
+        return '"' + " ".join(words) + '"'
+    return " AND ".join(words) if query["all"] else " ".join(words)
 
 
 def _turns(folder: Path):
@@ -45,9 +55,9 @@ def search_remarks(folder: str) -> dict:
 
     latencies = []
     with TurnIndex(Path(folder) / "remarks") as turns:
-        for text, filters in _queries(folder):
+        for query in _queries(folder):
             started = time.perf_counter()
-            result = search(turns, text, Filters(**filters), limit=10)
+            result = search(turns, remarks_text(query), Filters(**query["filters"]), limit=10)
             _ = [h.snippet for h in result.hits]
             latencies.append((time.perf_counter() - started) * 1000)
     return {"latencies_ms": latencies}
@@ -93,13 +103,15 @@ def search_whoosh_stock(folder: str) -> dict:
 
     ix = index.open_dir(str(Path(folder) / "whoosh-stock"))
     parser = QueryParser("text", ix.schema, group=OrGroup)
+    names = ix.schema["speaker_t"].analyzer
     latencies = []
     with ix.searcher() as s:
-        for text, filters in _queries(folder):
+        for query in _queries(folder):
             started = time.perf_counter()
-            parts = []
+            text, filters = remarks_text(query), query["filters"]
+            parts: list = []
             if "speaker" in filters:
-                parts.append(q.Term("speaker_t", filters["speaker"]))
+                parts += [q.Term("speaker_t", t.text) for t in names(filters["speaker"])]
             if "since" in filters:
                 parts.append(
                     q.DateRange(
@@ -143,19 +155,78 @@ def build_sqlite_fts5(folder: str) -> dict:
 def search_sqlite_fts5(folder: str) -> dict:
     db = sqlite3.connect(Path(folder) / "sqlite-fts5" / "fts.db")
     latencies = []
-    for text, filters in _queries(folder):
+    for query in _queries(folder):
         started = time.perf_counter()
-        if text.startswith('"'):
-            match = f"text: {text}"
+        words, filters = query["words"], query["filters"]
+        if query["phrase"]:
+            match = 'text: "' + " ".join(words) + '"'
         else:
-            match = "text: (" + " OR ".join(f'"{w}"' for w in WORD_RE.findall(text)) + ")"
+            joiner = " AND " if query["all"] else " OR "
+            match = "text: (" + joiner.join(f'"{w}"' for w in words) + ")"
         if "speaker" in filters:
-            match = f"({match}) AND speaker: {filters['speaker']}"
+            match = f'({match}) AND speaker: "{filters["speaker"]}"'
         sql = "SELECT speaker, snippet(d, 2, '[', ']', '…', 24) FROM d WHERE d MATCH ?"
         params: list = [match]
         if "since" in filters:
             sql += " AND date BETWEEN ? AND ?"
             params += [f"{filters['since']}-01-01", f"{filters['until']}-12-31"]
         db.execute(sql + " ORDER BY bm25(d) LIMIT 10", params).fetchall()
+        latencies.append((time.perf_counter() - started) * 1000)
+    return {"latencies_ms": latencies}
+
+
+# tantivy: its en_stem tokenizer, BM25, its snippet generator; one writer thread per core.
+
+
+def build_tantivy(folder: str) -> dict:
+    import tantivy
+
+    folder = Path(folder)
+    target = folder / "tantivy"
+    target.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("speaker", stored=True, tokenizer_name="default")
+    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("text", stored=True, tokenizer_name="en_stem")
+    builder.add_integer_field("year", indexed=True, fast=True, stored=True)
+    index = tantivy.Index(builder.build(), path=str(target))
+    writer = index.writer()
+    n = 0
+    for turn in _turns(folder):
+        year = int(turn["date"][:4]) if turn["date"][:4].isdigit() else 0
+        writer.add_document(
+            tantivy.Document(
+                speaker=turn["speaker"], title=turn["title"], text=turn["text"], year=year
+            )
+        )
+        n += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    return {"turns": n, "index_bytes": _size(target)}
+
+
+def search_tantivy(folder: str) -> dict:
+    import tantivy
+
+    index = tantivy.Index.open(str(Path(folder) / "tantivy"))
+    index.reload()
+    searcher = index.searcher()
+    schema = index.schema
+    latencies = []
+    for query in _queries(folder):
+        started = time.perf_counter()
+        words, filters = [w.lower() for w in query["words"]], query["filters"]
+        if query["phrase"]:
+            text = 'text:"' + " ".join(words) + '"'
+        else:
+            text = " ".join(("+" if query["all"] else "") + f"text:{w}" for w in words)
+        if "speaker" in filters:
+            text = f'+({text}) +speaker:"{filters["speaker"].lower()}"'
+        if "since" in filters:
+            text = f"+({text}) +year:[{filters['since']} TO {filters['until']}]"
+        parsed = index.parse_query(text, ["text"])
+        hits = searcher.search(parsed, 10).hits
+        snippets = tantivy.SnippetGenerator.create(searcher, parsed, schema, "text")
+        _ = [snippets.snippet_from_doc(searcher.doc(address)).to_html() for _, address in hits]
         latencies.append((time.perf_counter() - started) * 1000)
     return {"latencies_ms": latencies}

@@ -25,16 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.scale import RESULTS, child, generate, mixed_queries, percentile
+from benchmarks.scale import RESULTS, child, cpu_ticks, generate, mixed_queries, percentile
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def cpu_ticks() -> int:
-    """Busy CPU ticks of the whole machine since boot (all processes, every core)."""
-    with open("/proc/stat") as handle:
-        fields = [int(x) for x in handle.readline().split()[1:]]
-    return sum(fields) - fields[3] - fields[4]
 
 
 def own_cpu() -> float:
