@@ -12,9 +12,12 @@ use. These names are stable.
         print(index.show(result.hits[0].turn_id, context=1).turn.text)
 """
 
+from __future__ import annotations
+
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from searcher.browse import (
     IndexStats,
@@ -27,19 +30,23 @@ from searcher.browse import (
     show_turn,
     transcript_turns,
 )
-from searcher.exchanges import ExchangeResult, search_exchanges
 from searcher.facets import FACET_SIZE
 from searcher.hits import TurnRecord
-from searcher.keyness import KeyTerms, key_terms
 from searcher.kwic import WIDTH, Concordance, concordance
-from searcher.profiles import SpeakerProfile, marks, query_stems, speaker_profile
 from searcher.query import SEARCH_SECONDS, Filters
-from searcher.quotes import QuoteResult, find_quote
 from searcher.ranking import DEFAULT, RankingConfig
 from searcher.search import GROUP_SIZE, SearchResult, iter_hits, search
 from searcher.session import TurnIndex
-from searcher.topics import TopicSummary, list_topics
 from searcher.trends import SPLIT_LIMIT, Trend, trend
+
+# Exchanges, quotes, key terms, speaker pages and topics are imported by the calls that need
+# them: a one-shot `remarks search` does not pay for them (issue 20: cold start).
+if TYPE_CHECKING:
+    from searcher.exchanges import ExchangeResult
+    from searcher.keyness import KeyTerms
+    from searcher.profiles import SpeakerProfile
+    from searcher.quotes import QuoteResult
+    from searcher.topics import TopicSummary
 
 
 class Index:
@@ -116,6 +123,8 @@ class Index:
     ) -> ExchangeResult:
         """Question–answer exchanges as results, each scored as one text (see
         `searcher.exchanges`)."""
+        from searcher.exchanges import search_exchanges
+
         return search_exchanges(self._current(), query, filters, limit, page)
 
     def trend(
@@ -132,12 +141,16 @@ class Index:
 
     def quote(self, text: str, filters: Filters | None = None, *, limit: int = 5) -> QuoteResult:
         """The passages closest to a pasted quote, with a verdict (see `searcher.quotes`)."""
+        from searcher.quotes import find_quote
+
         return find_quote(self._current(), text, filters, limit)
 
     def terms(
         self, query: str = "", filters: Filters | None = None, *, limit: int = 30
     ) -> KeyTerms:
         """The words and phrases distinctive of the turns selected (see `searcher.keyness`)."""
+        from searcher.keyness import key_terms
+
         return key_terms(self._current(), query, filters, limit)
 
     def kwic(
@@ -154,14 +167,20 @@ class Index:
 
     def speaker(self, name: str) -> SpeakerProfile:
         """A speaker's role history, transcripts, turns per year and distinctive terms."""
+        from searcher.profiles import speaker_profile
+
         return speaker_profile(self._current(), name)
 
     def query_terms(self, query: str) -> frozenset[str]:
         """The index terms of a query's words (to highlight them in a text)."""
+        from searcher.profiles import query_stems
+
         return query_stems(self._current(), query)
 
     def marks(self, text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
         """Where the words of `text` whose index term is one of `terms` are."""
+        from searcher.profiles import marks
+
         return marks(text, terms, self._current())
 
     def turn(self, turn_id: str) -> TurnRecord:
@@ -186,6 +205,8 @@ class Index:
 
     def topics(self) -> list[TopicSummary]:
         """Every topic: turns and most frequent speakers."""
+        from searcher.topics import list_topics
+
         return list_topics(self._current())
 
     def stats(self) -> IndexStats:
@@ -195,7 +216,7 @@ class Index:
     def close(self) -> None:
         self.turns.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -209,9 +230,11 @@ def open_index(
     or `IndexUnreadableError`, each with a hint, when it cannot be). A sharded index
     (`remarks index --shards N`) is searched by the workers of the Dask scheduler at
     `scheduler`, or in this process without one (searcher/shards.py)."""
-    from searcher.shards import open_sharded
+    from indexer import read_layout
 
-    sharded = open_sharded(index_dir, ranking, scheduler)
-    if sharded is not None:
-        return sharded
-    return Index(index_dir, ranking)
+    layout = read_layout(Path(index_dir))
+    if layout is None:
+        return Index(index_dir, ranking)
+    from searcher.shards import ShardedIndex
+
+    return ShardedIndex(index_dir, ranking, scheduler, layout)

@@ -604,13 +604,3 @@ def _ranked(hit: TurnRecord, rank: int) -> TurnRecord:
 def _global_rank(keys: list[list], key: tuple) -> int:
     """A turn's rank among every shard's matches (each shard's keys in order)."""
     return sum(bisect.bisect_left(k, key) for k in keys) + 1
-
-
-def open_sharded(
-    index_dir: Path, ranking: RankingConfig = DEFAULT, scheduler: str | None = None
-) -> ShardedIndex | None:
-    """The sharded index at `index_dir`, or None when it is not one."""
-    layout = read_layout(Path(index_dir))
-    if layout is None:
-        return None
-    return ShardedIndex(index_dir, ranking, scheduler, layout)

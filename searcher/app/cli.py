@@ -25,12 +25,13 @@ from searcher import (
     check_index,
     open_index,
 )
-from searcher.export import write_rows, write_speaker_table
 from searcher.hits import citation, timestamp
-from searcher.watches import Watch, WatchBook, check_watches, result_filters, run_watch
 
 if TYPE_CHECKING:
     from indexer import IndexReport
+
+# Exports and saved searches are imported by the commands that use them (issue 20: cold
+# start).
 
 # The indexer (and Whoosh's writing code) is imported only by the commands that write, so a
 # search starts fast.
@@ -339,6 +340,8 @@ def index_command(
     A damaged index, or one built by another version of remarks, is rebuilt from scratch.
     New hits of saved searches (remarks watch) are reported.
     """
+    from searcher.watches import check_watches
+
     quiet_build = quiet or output is OutputFormat.json
     report = _build(corpus, index, quiet_build, rebuild, wait, workers, optimize, shards, scheduler)
     alerts = check_watches(index, corpus, report.new_turns)
@@ -358,6 +361,7 @@ def add_command(
 ) -> None:
     """Copy transcripts into the corpus folder and index them; report saved searches' hits."""
     from indexer import add_transcripts
+    from searcher.watches import check_watches
 
     added = add_transcripts(files, corpus, force=force)
     if output is OutputFormat.text and not quiet:
@@ -416,6 +420,8 @@ def search_command(
     With --topic and no query, lists the turns about the topic, most strongly about it first.
     Builds the index first if there is none yet.
     """
+    from searcher.export import write_rows
+
     if query.startswith("--"):
         raise UsageError(
             f"No such option: {query.split('=')[0]}.",
@@ -506,6 +512,8 @@ def export_command(
 ) -> None:
     """Write every turn the filters allow (and the query matches) as CSV or JSON Lines, with
     every field, whatever their number: the whole corpus when nothing is given."""
+    from searcher.export import write_rows
+
     filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     if _no_index(index):
         _report_problems(_build(corpus, index, quiet=True))
@@ -642,6 +650,8 @@ def watch_add_command(
     corpus: CorpusOption = Path("corpus"),
 ) -> None:
     """Save a search (checked first) in the corpus folder's watches.toml."""
+    from searcher.watches import Watch, WatchBook
+
     filters = Filters(speaker, role, topic, transcript, since, until, tuple(attr or ()))
     if _no_index(index):
         _report_problems(_build(corpus, index, quiet=True))
@@ -656,6 +666,8 @@ def watch_list_command(
     corpus: CorpusOption = Path("corpus"), output: FormatOption = OutputFormat.text
 ) -> None:
     """List the saved searches."""
+    from searcher.watches import WatchBook
+
     book = WatchBook(corpus)
     if output is OutputFormat.json:
         _print_json([w.to_json() for w in book])
@@ -675,6 +687,8 @@ def watch_remove_command(
     corpus: CorpusOption = Path("corpus"),
 ) -> None:
     """Remove a saved search."""
+    from searcher.watches import WatchBook
+
     WatchBook(corpus).remove(name)
     _stdout().print(f"Removed {name!r}.")
 
@@ -690,6 +704,8 @@ def watch_run_command(
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Run a saved search: its hits from transcripts dated since a date or its last run."""
+    from searcher.watches import WatchBook, result_filters, run_watch
+
     book = WatchBook(corpus)
     watch = book.get(name)
     with open_index(index) as opened:
@@ -930,6 +946,8 @@ def speakers_command(
     ] = SpeakersFormat.text,
 ) -> None:
     """List the speakers, with their roles and how many turns and transcripts they have."""
+    from searcher.export import write_speaker_table
+
     _ensure_index(corpus, index, quiet=output.value != "text")
     with open_index(index, scheduler=scheduler) as opened:
         speakers = opened.speakers()
