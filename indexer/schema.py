@@ -4,11 +4,11 @@ from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYZER_VERSION, TextAnalyzer, name_analyzer, text_analyzer
-from indexer.whoosh_ext.postings import TurnCharacters, TurnFrequency, TurnPositions
+from indexer.whoosh_ext.postings import TurnFrequency, TurnPositions
 
 # 7: commit records with checksums and per-commit stem tables beside each commit (store.py).
 # 11: the `exact` field (unstemmed words: `=word`, `="a phrase"`); 12: without stop words.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # The turn text twice: `text` scored by word frequencies (postings quick to read), and
 # `text_pos` with positions and character offsets, for phrases.
 PHRASE_FIELD = "text_pos"
@@ -40,7 +40,9 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         exchange=ID(stored=True),
         exchange_span=STORED(),
         text=TEXT(analyzer=text, stored=True, phrase=False),
-        text_pos=TEXT(analyzer=text, phrase=True, chars=True),
+        # Positions only: phrases need them; snippets find their words in the stored text, so
+        # character offsets would only make the index bigger (schema 13).
+        text_pos=TEXT(analyzer=text, phrase=True),
         # The turn text's words as written (folded, lower case, not stemmed; the text's stop
         # list), frequencies only: exact words ("expenses" without "expensive"); an exact
         # phrase is the phrase in `text_pos` with each of its words here (searcher/query.py).
@@ -61,8 +63,8 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
         attr_list=COLUMN(VarBytesColumn()),
     )
     # The same postings as Whoosh's formats, built without a Token per word.
-    formats = {"text": TurnFrequency, "exact": TurnFrequency, PHRASE_FIELD: TurnCharacters}
-    formats |= {name: TurnPositions for name in ("title", "speaker_name", "role")}
+    formats = {"text": TurnFrequency, "exact": TurnFrequency}
+    formats |= {name: TurnPositions for name in (PHRASE_FIELD, "title", "speaker_name", "role")}
     for name, format_class in formats.items():
         schema[name].format = format_class(field_boost=schema[name].format.field_boost)
     return schema

@@ -31,7 +31,8 @@ def _grouped(analyzer, value, kwargs) -> dict | None:
 
 
 class TurnCharacters(Characters):
-    """Positions and character offsets of each word (the turn text)."""
+    """Positions and character offsets of each word (the turn text up to schema 12: kept so
+    the schema pickled in an older index still loads, and the index is found out of date)."""
 
     def word_values(self, value, analyzer, **kwargs):
         grouped = _grouped(analyzer, value, kwargs)
