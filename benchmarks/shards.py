@@ -41,17 +41,29 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def latencies(search, queries) -> list[float]:
-    from searcher import Filters
+def latencies(search, queries) -> dict:
+    """Warm latencies of `queries`, after the first (cold) query and a warm-up. A query that
+    runs past the search budget (QueryTooCostlyError, 5 s) is counted as stopped, with the
+    time it took, and the run goes on (at 1M turns the first search of a cold index did)."""
+    from searcher import Filters, QueryTooCostlyError
 
-    for text, filters in queries[:30]:  # warm up: files in the page cache, shards open
-        search(text, Filters(**filters))
-    times = []
-    for text, filters in queries:
+    def timed(text, filters) -> tuple[float, bool]:
         started = time.perf_counter()
-        search(text, Filters(**filters))
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+        try:
+            search(text, Filters(**filters))
+        except QueryTooCostlyError:
+            return (time.perf_counter() - started) * 1000, True
+        return (time.perf_counter() - started) * 1000, False
+
+    first, first_stopped = timed(*queries[0])
+    for text, filters in queries[:30]:  # warm up: files in the page cache, shards open
+        timed(text, filters)
+    measured = [timed(text, filters) for text, filters in queries]
+    result = summary([ms for ms, _ in measured])
+    result["stopped"] = sum(stopped for _, stopped in measured)
+    result["first_query_ms"] = round(first, 1)
+    result["first_query_stopped"] = first_stopped
+    return result
 
 
 def summary(times: list[float]) -> dict:
@@ -94,6 +106,7 @@ def run(size: int, shards: int, workers: int, keep: Path | None) -> dict:
         one["index_mb"] = round(one["index_bytes"] / 2**20, 1)
         results["one_index_build"] = one
         print("one index:", json.dumps(one), flush=True)
+        save(results)
         # Shards: a local Dask cluster of `workers` processes, started here.
         cluster = LocalCluster(
             n_workers=workers,
@@ -125,29 +138,30 @@ def run(size: int, shards: int, workers: int, keep: Path | None) -> dict:
             sharded["other_cpu_seconds"] = round(sharded["machine_cpu_seconds"] - used, 1)
             results["sharded_build"] = sharded
             print("sharded:", json.dumps(sharded), flush=True)
+            save(results)
             queries = mixed_queries(300)
             with TurnIndex(folder / "remarks") as turns:
                 from searcher.search import search
 
-                results["one_index_search"] = summary(
-                    latencies(lambda t, f: search(turns, t, f, limit=10), queries)
+                results["one_index_search"] = latencies(
+                    lambda t, f: search(turns, t, f, limit=10), queries
                 )
             print("one index search:", results["one_index_search"], flush=True)
             with open_index(folder / "sharded", scheduler=address) as many:
                 assert isinstance(many, ShardedIndex)
-                results["sharded_search_dask"] = summary(
-                    latencies(lambda t, f: many.search(t, f, limit=10), queries)
+                results["sharded_search_dask"] = latencies(
+                    lambda t, f: many.search(t, f, limit=10), queries
                 )
-                results["phase_one_dask"] = summary(
-                    latencies(lambda t, f: many.shards.each("stats", t, f), queries)
+                results["phase_one_dask"] = latencies(
+                    lambda t, f: many.shards.each("stats", t, f), queries
                 )
-                results["empty_round_trip_dask"] = summary(
-                    latencies(lambda t, f: many.shards.each("turn_count"), queries[:100])
+                results["empty_round_trip_dask"] = latencies(
+                    lambda t, f: many.shards.each("turn_count"), queries[:100]
                 )
             print("sharded search (Dask):", results["sharded_search_dask"], flush=True)
             with open_index(folder / "sharded") as many:
-                results["sharded_search_in_process"] = summary(
-                    latencies(lambda t, f: many.search(t, f, limit=10), queries)
+                results["sharded_search_in_process"] = latencies(
+                    lambda t, f: many.search(t, f, limit=10), queries
                 )
             print("sharded search (in process):", results["sharded_search_in_process"])
             results["worker_peak_mb_after_search"] = worker_peaks(client)
@@ -173,11 +187,17 @@ def main() -> None:
     parser.add_argument("--tmp", type=Path, default=None, help="where to build (big at 1M)")
     args = parser.parse_args()
     results = run(args.size, args.shards, args.workers, args.tmp)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"shards-{args.size}.json"
-    out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    out = save(results)
     print(json.dumps(results, indent=1))
     print(f"Saved {out}")
+
+
+def save(results: dict) -> Path:
+    """Write what has been measured so far (a long run that fails late keeps its builds)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"shards-{results['size']}.json"
+    out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return out
 
 
 if __name__ == "__main__":
