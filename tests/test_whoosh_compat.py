@@ -35,7 +35,7 @@ def test_analyzer_pickles_by_reference():
     assert pickle.loads(pickle.dumps(text_analyzer())) == text_analyzer()
 
 
-def test_phrase_positions_chars_and_columns(tmp_path):
+def test_phrase_positions_and_columns(tmp_path):
     ix = _index(
         tmp_path,
         [_doc(1, "Early career guidance in schools."), _doc(2, "Guidance on careers.", "Anna Lee")],
@@ -48,8 +48,10 @@ def test_phrase_positions_chars_and_columns(tmp_path):
         # Stemming joins "career" and "careers"; the shorter turn ranks first under BM25.
         assert [h["turn_id"] for h in s.search(parser.parse("careers"))] == ["t:2", "t:1"]
         assert list(s.reader().column_reader("speaker")) == ["Ivan Petrov", "Anna Lee"]
+        # Positions for phrases; no character offsets since schema 13 (nothing read them).
         matcher = q.Term("text_pos", "guidanc").matcher(s)
-        assert matcher.supports("characters")
+        assert matcher.supports("positions") and not matcher.supports("characters")
+        assert matcher.value_as("positions") == [2]  # "Early career guidance"
         assert not q.Term("text", "guidanc").matcher(s).supports("positions")
 
 
