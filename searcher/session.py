@@ -101,8 +101,8 @@ class TurnIndex:
         if isinstance(query, q.And):
             return set.intersection(*(self._docs(sub) for sub in query.subqueries))
         if isinstance(query, q.Term | q.MultiTerm):
-            # Read from the posting blocks: a speaker's prefix words or a topic, read a block
-            # of document numbers at a time, not one matcher step per turn.
+            # Read from the posting blocks (a role's words, a topic): a block of document
+            # numbers at a time, not one matcher step per turn.
             return matching_docs(query, self.searcher)
         return set(self.searcher.docs_for_query(query))
 
@@ -116,10 +116,7 @@ class TurnIndex:
                 for name in self.searcher.reader().field_terms("speaker")
             ]
         names = [name for name, own in self._speaker_words if name_has_words(own, words)]
-        found: set[int] = set()
-        for name in names:
-            found |= matching_docs(q.Term("speaker", name), self.searcher)
-        return found
+        return matching_docs(q.Or([q.Term("speaker", name) for name in names]), self.searcher)
 
     def refresh(self) -> None:
         """Catch up with the index: a rebuilt generation, or a sync committed in place."""
