@@ -11,7 +11,8 @@ Two workloads, each at every size:
 - synthetic: ../shared/tools/workload (vocabulary-heavy Zipfian turns, 200 speakers; needs
   numpy and /usr/share/dict/words) and its 300 queries (every word required; phrases; 15%
   with a speaker filter).
-Then, each engine in its own process: build time, turns/s, CPU seconds (workers included),
+Then, each engine in its own process (remarks twice: its default workers, and one worker
+for the build's cost per core): build time, turns/s, CPU seconds (workers included),
 the machine's other CPU use during the build (from /proc/stat: a loaded run shows), peak
 resident memory (of the process and its workers, sampled every 0.2 s) and index size; warm
 latency of the queries returning the top 10 hits with snippets, p50/p95/p99, and of the
@@ -325,7 +326,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000])
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument(
-        "--engines", nargs="+", default=["remarks", "whoosh-stock", "sqlite-fts5", "tantivy"]
+        "--engines",
+        nargs="+",
+        default=["remarks", "remarks-1worker", "whoosh-stock", "sqlite-fts5", "tantivy"],
     )
     args = parser.parse_args()
     results: dict = {"workloads": {}}

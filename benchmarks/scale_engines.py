@@ -40,27 +40,38 @@ def _turns(folder: Path):
 # remarks: the real code paths, `remarks index` and `remarks search`.
 
 
-def build_remarks(folder: str) -> dict:
+def build_remarks(folder: str, name: str = "remarks", workers: int | None = None) -> dict:
     from indexer.building.build import index_corpus
 
     folder = Path(folder)
-    report = index_corpus(folder / "corpus", folder / "remarks")
-    return {"turns": report.turns, "index_bytes": _size(folder / "remarks")}
+    report = index_corpus(folder / "corpus", folder / name, workers=workers)
+    return {"turns": report.turns, "index_bytes": _size(folder / name)}
 
 
-def search_remarks(folder: str) -> dict:
+def search_remarks(folder: str, name: str = "remarks") -> dict:
     from searcher.query import Filters
     from searcher.search import search
     from searcher.session import TurnIndex
 
     latencies = []
-    with TurnIndex(Path(folder) / "remarks") as turns:
+    with TurnIndex(Path(folder) / name) as turns:
         for query in _queries(folder):
             started = time.perf_counter()
             result = search(turns, remarks_text(query), Filters(**query["filters"]), limit=10)
             _ = [h.snippet for h in result.hits]
             latencies.append((time.perf_counter() - started) * 1000)
     return {"latencies_ms": latencies}
+
+
+# remarks on one core (`remarks index --workers 1`): the build's efficiency per core.
+
+
+def build_remarks_1worker(folder: str) -> dict:
+    return build_remarks(folder, "remarks-1worker", workers=1)
+
+
+def search_remarks_1worker(folder: str) -> dict:
+    return search_remarks(folder, "remarks-1worker")
 
 
 # Stock Whoosh: StemmingAnalyzer, default settings, one writer, its own highlighter.
