@@ -100,8 +100,10 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
     if budget is not None:
         budget.check()
     leaves = list(reader.leaf_readers())
-    frequency: dict[tuple[int, int], float] = {}  # (segment, document in it) → frequency
     fields = scored_fields(schema, weights)
+    # Per segment: document in it → weighted frequency. A posting block's documents are
+    # added at once (its first field's), or each added to (a later field's).
+    frequencies: list[dict[int, float]] = [{} for _ in leaves]
     for fieldname in fields:
         field = schema[fieldname]
         try:
@@ -112,27 +114,56 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
         for i, (leaf, _) in enumerate(leaves):
             if (fieldname, btext) not in leaf:
                 continue
-            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
+            frequency = frequencies[i]
+            fresh = not frequency
             matcher = leaf._terms.matcher(fieldname, btext, field.format)
-            for d, w in _postings(matcher):
-                if d not in deleted:
-                    frequency[i, d] = frequency.get((i, d), 0.0) + weight * w
-    if not frequency:
+            for ids, tfs in _posting_blocks(matcher):
+                if weight != 1.0:
+                    tfs = [weight * w for w in tfs]
+                if fresh:
+                    frequency.update(zip(ids, tfs, strict=True))
+                else:
+                    get = frequency.get
+                    for d, w in zip(ids, tfs, strict=True):
+                        frequency[d] = get(d, 0.0) + w
+    for frequency, (leaf, _) in zip(frequencies, leaves, strict=True):
+        if frequency and leaf.has_deletions():
+            for d in leaf.deleted_docs_set:
+                frequency.pop(d, None)
+    df = sum(len(frequency) for frequency in frequencies)
+    if not df:
         return {}
     live = searcher.live_doc_count() if hasattr(searcher, "live_doc_count") else None
     n = live if live is not None else reader.doc_count()
-    df = len(frequency)
     if hasattr(searcher, "fields_doc_frequency"):  # one shard of several: the corpus's
         df = searcher.fields_doc_frequency(text, fields, df)
     idf = log(1 + (n - df + 0.5) / (df + 0.5))
     average = sum(weights[f] * (searcher.avg_field_length(f) or 0.0) for f in fields) or 1.0
-    tables = _lengths(leaves, fields)
-    k1p1 = k1 + 1
-    scores = {}
-    for (i, d), tf in frequency.items():
-        length = sum(weights[f] * byte_to_length(tables[i, f][d]) for f in fields)
-        norm = k1 * (1 - b + b * length / average)
-        scores[leaves[i][1] + d] = boost * idf * tf * k1p1 / (tf + norm)
+    # norm = k1 * (1 - b + b * length / average), length the weighted sum of the fields'
+    # lengths: a constant plus, per field, a term read from a table of its 256 length bytes.
+    constant = k1 * (1 - b)
+    per_byte = {
+        f: [k1 * b * weights[f] * byte_to_length(i) / average for i in range(256)] for f in fields
+    }
+    factor = boost * idf * (k1 + 1)
+    scores: dict[int, float] = {}
+    for i, (leaf, base) in enumerate(leaves):
+        frequency = frequencies[i]
+        if not frequency:
+            continue
+        tables = [(per_byte[f], _length_table(leaf, f)) for f in fields]
+        if len(tables) == 2:
+            (first, lengths1), (second, lengths2) = tables
+            local = {
+                d: factor * tf / (tf + constant + first[lengths1[d]] + second[lengths2[d]])
+                for d, tf in frequency.items()
+            }
+        else:
+            local = {
+                d: factor * tf / (tf + constant + sum(t[lengths[d]] for t, lengths in tables))
+                for d, tf in frequency.items()
+            }
+        scores.update(local if base == 0 else {base + d: s for d, s in local.items()})
     return scores
 
 
@@ -159,11 +190,6 @@ def fields_doc_count(reader, text: str, weights: dict[str, float]) -> int:
     return len(found)
 
 
-def _lengths(leaves, fields) -> dict[tuple[int, str], bytes]:
-    """The stored length byte of each document, per segment and field."""
-    return {(i, f): _length_table(leaf, f) for i, (leaf, _) in enumerate(leaves) for f in fields}
-
-
 def _length_table(leaf, fieldname: str) -> bytes:
     """One segment's stored length byte per document (as Whoosh's BM25F reads lengths;
     `length_bytes` keeps them with the segment)."""
@@ -175,18 +201,21 @@ def _length_table(leaf, fieldname: str) -> bytes:
     return table
 
 
-def _postings(matcher):
-    """(document, frequency) pairs of a term's postings in one segment."""
+def _posting_blocks(matcher):
+    """(documents, frequencies) of a term's postings in one segment, a block at a time."""
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
-            yield from zip(matcher._ids, matcher._weights, strict=True)
+            yield matcher._ids, matcher._weights
             matcher._next_block()
         return
+    ids, tfs = [], []
     while matcher.is_active():
-        yield matcher.id(), matcher.weight()
+        ids.append(matcher.id())
+        tfs.append(matcher.weight())
         matcher.next()
+    yield ids, tfs
 
 
 def field_lengths(searcher, fieldname: str, at_most: int) -> dict[int, int]:
