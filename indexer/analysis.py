@@ -356,6 +356,58 @@ def term_spans(text: str, analyzer: "TextAnalyzer | None" = None):
             yield start, end, stem(word)
 
 
+def spans_of_terms(text: str, terms, analyzer: "TextAnalyzer | None" = None):
+    """The (start, end, term) of `term_spans` whose term is one of `terms` (stems).
+
+    Snowball changes only a word's ending ("possibl" from "possibility", "sky" from "skies"),
+    so a word can only stem to a term if it starts with the term's first letters: in text
+    that folds to ASCII the regular expression engine finds those words, and only they are
+    analysed (a snippet read every word of a turn). Other text is analysed word by word.
+    """
+    starts = _term_starts(frozenset(terms))
+    # Typographic quotes and dashes folded to ASCII, one character for one: the same tokens
+    # at the same offsets.
+    folded = text.translate(FOLD_TABLE)
+    if starts is None or len(folded) != len(text) or not folded.isascii():
+        return [span for span in term_spans(text, analyzer) if span[2] in terms]
+    stoplist = (analyzer or text_analyzer()).stoplist
+    found = []
+    for m in starts.finditer(folded):
+        word = _normal(m.group())
+        if word not in stoplist:
+            term = stem(word)
+            if term in terms:
+                found.append((m.start(), m.end(), term))
+    return found
+
+
+_APOSTROPHES = "'’ʼ`"
+
+
+@lru_cache(maxsize=256)
+def _term_starts(terms: frozenset[str]) -> "re.Pattern | None":
+    """A pattern finding, in ASCII text, the tokens `TOKEN_RE` finds that start (in any letter
+    case) with the first letters of one of `terms`; None when there is no term to find."""
+    starts = set()
+    for term in terms:
+        if not term.isascii():
+            continue  # an ASCII word never folds to it
+        # Every word with a stem of 4 letters or more starts with all but its last three
+        # letters (Snowball's longest change of an ending); shorter stems, with their first.
+        start = term[: max(3, len(term) - 3)] if len(term) > 3 else term[:1]
+        if start:
+            starts.add(start)
+    if not starts:
+        return None
+    quote = f"[{_APOSTROPHES}]"
+    alternatives = "|".join(
+        re.escape(start).replace("'", quote) for start in sorted(starts, key=len, reverse=True)
+    )
+    # A token starts after no word character, nor after a word character and an apostrophe
+    # (which would join it to the word before); then it runs on as TOKEN_RE's tokens do.
+    return re.compile(rf"(?<!\w)(?<!\w{quote})(?:{alternatives})\w*(?:{quote}\w+)*", re.IGNORECASE)
+
+
 def count_words(text: str) -> int:
     """How many words `text` holds: every token, stop words included."""
     return sum(1 for _ in TOKEN_RE.finditer(text))

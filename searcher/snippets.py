@@ -12,7 +12,7 @@ it, a snippet is the start of the turn, with the matches found in it.
 
 from dataclasses import dataclass
 
-from indexer.analysis import TextAnalyzer, fold_text, term_spans
+from indexer.analysis import TextAnalyzer, spans_of_terms
 
 SNIPPET_CHARS = 320
 ELLIPSIS = "…"
@@ -87,19 +87,7 @@ def _matches(
 ) -> list[tuple[int, int, str]]:
     if not terms:
         return []
-    # Snowball changes only a word's ending ("possibl" from "possibility", "happi" from
-    # "happy"), bar a few short exceptions ("sky" from "skies"), so a paragraph holding none
-    # of the longer stems' first letters cannot match: skip analysing it (most paragraphs
-    # of a long turn, most turns of an export).
-    prefixes = [_stem_prefix(term) for term in terms]
-    if all(prefixes) and not any(p in fold_text(paragraph.lower()) for p in prefixes):
-        return []
-    return [span for span in term_spans(paragraph, analyzer) if span[2] in terms]
-
-
-def _stem_prefix(term: str) -> str:
-    """Letters every word with this stem starts with ("" for a stem too short to tell)."""
-    return term[: max(3, len(term) - 3)] if len(term) > 3 else ""
+    return spans_of_terms(paragraph, terms, analyzer)
 
 
 def _window(paragraph: str, spans: list[tuple[int, int, str]], max_chars: int) -> Snippet:

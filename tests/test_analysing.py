@@ -316,3 +316,38 @@ def test_the_snippet_prefilter_never_hides_a_match(turns, words, seed_text):
     for paragraph in paragraphs:
         expected = [s for s in term_spans(paragraph) if s[2] in terms]
         assert _matches(paragraph, terms, None) == expected
+
+
+def test_finding_query_stems_by_their_first_letters_finds_what_analysing_every_word_finds():
+    """`spans_of_terms` analyses only the words that start with a stem's first letters; on
+    real paragraphs (kremlin.ru transcripts with typographic quotes and dashes, US debates,
+    accented names) and query stems of every length, including the shortest ("sky", "die")
+    and stems with an apostrophe, it finds exactly the spans of analysing every word."""
+    import random
+
+    from indexer.analysis import spans_of_terms, term_spans
+    from tests.conftest import shared
+
+    rng = random.Random(20)
+    paragraphs = []
+    for folder in ("kremlin-en", "us-presidential-debates"):
+        for path in sorted(shared(folder).glob("*.txt"))[:40]:
+            text = path.read_text(encoding="utf-8")
+            paragraphs += [p for p in text.split("\n") if p.strip()]
+    paragraphs += [
+        "Niinistö and Ærø: the skies, dying and lying; don’t, Russia’s, o’Neill’s `quotes`",
+        "SKIES Were Dying — “happiness” – naïve coöperation, Straße, œuvre",
+    ]
+    vocabulary = sorted({t for p in paragraphs[::7] for _, _, t in term_spans(p)})
+    short = [t for t in vocabulary if len(t) <= 3]
+    quoted = [t for t in vocabulary if "'" in t]
+    assert short and quoted and len(paragraphs) > 1000
+    checked = 0
+    for paragraph in paragraphs:
+        own = [t for _, _, t in term_spans(paragraph)]
+        terms = set(rng.sample(vocabulary, 3)) | {rng.choice(short), rng.choice(quoted)}
+        terms |= set(rng.sample(own, min(2, len(own))))
+        expected = [s for s in term_spans(paragraph) if s[2] in terms]
+        assert spans_of_terms(paragraph, terms) == expected, paragraph
+        checked += bool(expected)
+    assert checked > len(paragraphs) // 2  # most paragraphs had something to find

@@ -17,6 +17,7 @@ same scores through `matcher()` (tested equal).
 
 import re
 import weakref
+from functools import lru_cache
 from math import log
 
 from whoosh import query as q
@@ -142,9 +143,7 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
     # norm = k1 * (1 - b + b * length / average), length the weighted sum of the fields'
     # lengths: a constant plus, per field, a term read from a table of its 256 length bytes.
     constant = k1 * (1 - b)
-    per_byte = {
-        f: [k1 * b * weights[f] * byte_to_length(i) / average for i in range(256)] for f in fields
-    }
+    per_byte = {f: _norm_table(k1, b, weights[f], average) for f in fields}
     factor = boost * idf * (k1 + 1)
     scores: dict[int, float] = {}
     for i, (leaf, base) in enumerate(leaves):
@@ -165,6 +164,12 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
             }
         scores.update(local if base == 0 else {base + d: s for d, s in local.items()})
     return scores
+
+
+@lru_cache(maxsize=256)
+def _norm_table(k1: float, b: float, weight: float, average: float) -> list[float]:
+    """A field's part of BM25's length norm for each of its 256 length bytes."""
+    return [k1 * b * weight * byte_to_length(i) / average for i in range(256)]
 
 
 def scored_fields(schema, weights: dict[str, float]) -> tuple[str, ...]:
