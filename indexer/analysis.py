@@ -361,18 +361,16 @@ def spans_of_terms(text: str, terms, analyzer: "TextAnalyzer | None" = None):
 
     Snowball changes only a word's ending ("possibl" from "possibility", "sky" from "skies"),
     so a word can only stem to a term if it starts with the term's first letters: in text
-    that folds to ASCII the regular expression engine finds those words, and only they are
-    analysed (a snippet read every word of a turn). Other text is analysed word by word.
+    whose words are ASCII (typographic quotes and dashes aside, which fold to ASCII
+    punctuation) the regular expression engine finds those words, and only they are analysed
+    (a snippet read every word of a turn). Other text is analysed word by word.
     """
     starts = _term_starts(frozenset(terms))
-    # Typographic quotes and dashes folded to ASCII, one character for one: the same tokens
-    # at the same offsets.
-    folded = text.translate(FOLD_TABLE)
-    if starts is None or len(folded) != len(text) or not folded.isascii():
+    if starts is None or (not text.isascii() and _OTHER_LETTER.search(text)):
         return [span for span in term_spans(text, analyzer) if span[2] in terms]
     stoplist = (analyzer or text_analyzer()).stoplist
     found = []
-    for m in starts.finditer(folded):
+    for m in starts.finditer(text):
         word = _normal(m.group())
         if word not in stoplist:
             term = stem(word)
@@ -382,6 +380,8 @@ def spans_of_terms(text: str, terms, analyzer: "TextAnalyzer | None" = None):
 
 
 _APOSTROPHES = "'’ʼ`"
+# A word character other than ASCII letters, digits and "_" (an accent, another script).
+_OTHER_LETTER = re.compile(r"[^\Wa-zA-Z0-9_]")
 
 
 @lru_cache(maxsize=256)
