@@ -39,3 +39,25 @@ def test_an_exact_or_unknown_speaker_is_not_read_as_a_partial_one(turns):
     assert speaker_words(q.Term("speaker_name", "putin")) is None
     unknown = make_filter(Filters(speaker="zzzqx"), turns.analyzers)
     assert turns.allowed_docs(unknown) == set()
+
+
+def test_date_ranges_allow_the_turns_of_whooshs_own_range_query(turns):
+    """A date filter's turns are read from the posting blocks of the terms the range covers;
+    the same turns as Whoosh's matchers give, for ranges of a day, months, years, open ends."""
+    ranges = [
+        ("2016-04-14", "2016-04-14"),
+        ("2012", "2014"),
+        ("2018-03", "2018-12"),
+        ("2000", None),
+        (None, "2010-06-30"),
+        ("2019-02-28", "2020-02-29"),
+        ("1990", "1991"),
+    ]
+    sizes = []
+    for since, until in ranges:
+        query = make_filter(Filters(since=since, until=until), turns.analyzers)
+        assert isinstance(query, q.DateRange)
+        expected = set(turns.searcher.docs_for_query(query))
+        assert turns.allowed_docs(query) == expected, (since, until)
+        sizes.append(len(expected))
+    assert sizes[-1] == 0 and min(sizes[:-1]) > 0 and max(sizes) > 1000
