@@ -81,9 +81,10 @@ class TranscriptBM25F(BM25F):
     def final_scores(self, searcher, scores: dict[int, float]) -> dict[int, float]:
         """`final` for every scored turn at once (the block scorer's path)."""
         short = self._short
-        for docnum, length in field_lengths(searcher, "text", len(short) - 1).items():
-            if docnum in scores:
-                scores[docnum] *= short[length]
+        lengths = field_lengths(searcher, "text", len(short) - 1)
+        # Only the scored turns that are short: a set intersection, not a pass over either.
+        for docnum in lengths.keys() & scores.keys():
+            scores[docnum] *= short[lengths[docnum]]
         return scores
 
     def idf(self, searcher, fieldname, text):

@@ -225,21 +225,23 @@ def _posting_blocks(matcher):
 
 def field_lengths(searcher, fieldname: str, at_most: int) -> dict[int, int]:
     """The turns whose `fieldname` is at most `at_most` words long (global document numbers
-    → length, from the stored length bytes; found once per segment, kept with it)."""
+    → length, from the stored length bytes). Found once per reader and kept with it (a
+    segment never changes): the dict is shared, not to be changed by the caller."""
+    reader = searcher.reader()
+    cache = reader.__dict__.setdefault("_remarks_short", {})
+    key = (fieldname, at_most)
+    found = cache.get(key)
+    if found is not None:
+        return found
     short = bytes(i for i in range(1, 256) if byte_to_length(i) <= at_most)
-    if not short:
-        return {}
-    pattern = re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in short) + b"]")
-    found: dict[int, int] = {}
-    for leaf, base in searcher.reader().leaf_readers():
-        perdoc = getattr(leaf, "_perdoc", None)
-        cache = perdoc.__dict__.setdefault("_remarks_short", {}) if perdoc is not None else {}
-        key = (fieldname, at_most)
-        local = cache.get(key)
-        if local is None:
+    found = {}
+    if short:
+        pattern = re.compile(b"[" + b"".join(re.escape(bytes([c])) for c in short) + b"]")
+        for leaf, base in reader.leaf_readers():
             table = _length_table(leaf, fieldname)
-            local = cache[key] = {
-                m.start(): byte_to_length(table[m.start()]) for m in pattern.finditer(table)
-            }
-        found.update(local.items() if base == 0 else ((base + d, n) for d, n in local.items()))
+            found.update(
+                (base + m.start(), byte_to_length(table[m.start()]))
+                for m in pattern.finditer(table)
+            )
+    cache[key] = found
     return found

@@ -14,6 +14,7 @@ the order segments happen to hold them, so a rebuild and a sync rank alike.
 
 import heapq
 from dataclasses import dataclass
+from operator import itemgetter
 
 from whoosh import query as q
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -62,8 +63,13 @@ def top_scores(scores: dict[int, float], n: int, searcher=None) -> list[tuple[in
     """
     if not scores:
         return []
-    floor = heapq.nlargest(n, scores.values())[-1]
-    candidates = [(-s, d) for d, s in scores.items() if s >= floor]
+    top = heapq.nlargest(n, scores.items(), key=itemgetter(1))
+    floor = top[-1][1]
+    if list(scores.values()).count(floor) > sum(1 for _, s in top if s == floor):
+        # More turns share the last score than made the page: every one is a candidate.
+        candidates = [(-s, d) for d, s in scores.items() if s >= floor]
+    else:
+        candidates = [(-s, d) for d, s in top]
     if searcher is None or len(candidates) <= 1:
         best = sorted(candidates)[:n]
         return [(d, -s) for s, d in best]
