@@ -4,7 +4,6 @@ import contextlib
 from pathlib import Path
 
 from whoosh import query as q
-from whoosh.query.wrappers import ConstantScoreQuery
 from whoosh.searching import Searcher
 
 from indexer import OpenIndex, live_generation, open_index, whoosh_ext
@@ -101,16 +100,9 @@ class TurnIndex:
             return self._speaker_docs(words)
         if isinstance(query, q.And):
             return set.intersection(*(self._docs(sub) for sub in query.subqueries))
-        if isinstance(query, q.NumericRange):
-            # A date range: the index terms it covers (Whoosh's tiered terms), their turns
-            # read from the posting blocks, not one matcher step per turn.
-            compiled = query._compile_query(self.searcher.reader())
-            if isinstance(compiled, ConstantScoreQuery):
-                compiled = compiled.child
-            return matching_docs(compiled, self.searcher)
-        if isinstance(query, q.Term | q.MultiTerm):
-            # Read from the posting blocks (a role's words, a topic): a block of document
-            # numbers at a time, not one matcher step per turn.
+        if isinstance(query, q.Term | q.MultiTerm | q.NumericRange):
+            # Read from the posting blocks (a role's words, a topic, a date range): a block
+            # of document numbers at a time, not one matcher step per turn.
             return matching_docs(query, self.searcher)
         return set(self.searcher.docs_for_query(query))
 

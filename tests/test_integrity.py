@@ -189,12 +189,14 @@ def test_huge_paragraphs_index_and_search_in_bounded_work(tmp_path, runner):
     (corpus / "sep.txt").write_text("\n\n".join(parts), encoding="utf-8")
     index_corpus(corpus, tmp_path / "index")
     analyzed = []
-    real = snippets.term_spans
+    real = snippets.spans_of_terms  # what a snippet analyses, and how much of it
     patch = pytest.MonkeyPatch()
     patch.setattr(
         snippets,
-        "term_spans",
-        lambda text, analyzer=None: analyzed.append(len(text)) or real(text, analyzer),
+        "spans_of_terms",
+        lambda text, terms, analyzer=None: (
+            analyzed.append(len(text)) or real(text, terms, analyzer)
+        ),
     )
     try:
         with TurnIndex(tmp_path / "index") as turns:

@@ -20,6 +20,7 @@ from whoosh import query as q
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.matching import NullMatcherClass
+from whoosh.query.wrappers import ConstantScoreQuery
 
 from indexer.whoosh_ext.block_scoring import block_scores
 
@@ -121,6 +122,13 @@ def _docs(node: q.Query, searcher) -> set[int]:
         return sets[0].intersection(*sets[1:])
     if isinstance(node, q.AndNot):
         return _docs(node.a, searcher) - _docs(node.b, searcher)
+    if isinstance(node, q.NumericRange):
+        # A date range: the index terms it covers (Whoosh's tiered terms), their turns read
+        # from the posting blocks, not one matcher step per turn.
+        compiled = node._compile_query(searcher.reader())
+        if isinstance(compiled, ConstantScoreQuery):
+            compiled = compiled.child
+        return _docs(compiled, searcher)
     if node is q.NullQuery:
         return set()
     if isinstance(node, q.Every) and node.fieldname in (None, "*"):
