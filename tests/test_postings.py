@@ -29,7 +29,7 @@ def test_formats_match_whoosh_formats(seed_text):
 
 def test_the_schema_uses_them():
     schema = make_schema()
-    assert isinstance(schema["text"].format, TurnFrequency)
+    assert isinstance(schema["exact"].format, TurnFrequency)
     # Positions without character offsets for phrases (schema 13): nothing reads the offsets.
-    assert not schema["text_pos"].format.supports("characters")
-    assert all(isinstance(schema[f].format, TurnPositions) for f in ("text_pos", "title", "role"))
+    assert not schema["text"].format.supports("characters")
+    assert all(isinstance(schema[f].format, TurnPositions) for f in ("text", "title", "role"))

@@ -27,7 +27,7 @@ def _doc(n, text, speaker="Ivan Petrov"):
         "speaker": speaker,
         "speaker_name": speaker,
         "text": text,
-        "text_pos": text,
+        "exact": text,
     }
 
 
@@ -42,17 +42,17 @@ def test_phrase_positions_and_columns(tmp_path):
     )
     with ix.searcher() as s:
         parser = QueryParser("text", ix.schema)
-        # Phrases search the positions field (the scored `text` keeps frequencies only).
-        hits = s.search(QueryParser("text_pos", ix.schema).parse('"career guidance"'))
+        # Phrases and scores from one field with positions (schema 14).
+        hits = s.search(parser.parse('"career guidance"'))
         assert [h["turn_id"] for h in hits] == ["t:1"]
         # Stemming joins "career" and "careers"; the shorter turn ranks first under BM25.
         assert [h["turn_id"] for h in s.search(parser.parse("careers"))] == ["t:2", "t:1"]
         assert list(s.reader().column_reader("speaker")) == ["Ivan Petrov", "Anna Lee"]
         # Positions for phrases; no character offsets since schema 13 (nothing read them).
-        matcher = q.Term("text_pos", "guidanc").matcher(s)
+        matcher = q.Term("text", "guidanc").matcher(s)
         assert matcher.supports("positions") and not matcher.supports("characters")
         assert matcher.value_as("positions") == [2]  # "Early career guidance"
-        assert not q.Term("text", "guidanc").matcher(s).supports("positions")
+        assert not q.Term("exact", "guidance").matcher(s).supports("positions")
 
 
 def test_files_in_a_compound_segment_are_read_from_the_map_not_copied():

@@ -25,7 +25,6 @@ def turn_documents(transcript: Transcript, source: SourceRecord | None = None) -
             "speaker": turn.speaker,
             "speaker_name": turn.speaker,
             "text": turn.text,
-            "text_pos": turn.text,
             "exact": turn.text,
             "words": count_words(turn.text),
         }
@@ -63,6 +62,5 @@ def indexed_values(stored: dict) -> dict:
         "role": stored.get("role"),
         "topics": stored.get("topics"),
         "text": stored.get("text"),
-        "text_pos": stored.get("text"),
         "exact": stored.get("text"),
     }
