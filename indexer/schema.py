@@ -11,7 +11,8 @@ from indexer.whoosh_ext.postings import TurnFrequency, TurnPositions
 # 13: positions without character offsets. 14: one field for the turn text's scores and
 # phrases (`text`, with positions; a frequency-only copy doubled its postings' bytes and
 # cost a quarter of the build for a tenth faster reading of its blocks).
-SCHEMA_VERSION = 14
+# 15: stored fields deflated 16 turns at a time (indexer/whoosh_ext/stored.py).
+SCHEMA_VERSION = 15
 PHRASE_FIELD = "text"  # the field phrases are searched in
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 ATTR_SEPARATOR = "\x1f"  # between a turn's `name=value` attributes in its `attr_list` column

@@ -104,8 +104,11 @@ def search_exchanges(
     scores = dict(ranked)
     units: dict[str, list[int]] = {}  # exchange id (or turn id) → its matching turns
     spans: dict[str, tuple[str, int, int]] = {}
-    for docnum, _ in ranked[:CANDIDATE_TURNS]:
-        fields = searcher.stored_fields(docnum)
+    candidates = [docnum for docnum, _ in ranked[:CANDIDATE_TURNS]]
+    # Read in index order (stored fields are deflated a block of neighbouring turns at a time).
+    stored = {d: searcher.stored_fields(d) for d in sorted(candidates)}
+    for docnum in candidates:
+        fields = stored[docnum]
         key = fields.get("exchange") or fields["turn_id"]
         units.setdefault(key, []).append(docnum)
         span = fields.get("exchange_span") or (fields["seq"], fields["seq"])

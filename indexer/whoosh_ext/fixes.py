@@ -38,6 +38,7 @@ import io
 import pickle
 from itertools import accumulate
 
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader
 from whoosh.columns import EmptyColumnReader, MultiColumnReader
 from whoosh.fields import DATETIME
@@ -45,6 +46,8 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.reading import EmptyReader, MultiReader, ReaderClosed, SegmentReader
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length
+
+from indexer.whoosh_ext.stored import BlockStoredColumn
 
 _NO_COLUMN = b""
 
@@ -232,3 +235,4 @@ def apply() -> None:
     MultiReader.column_reader = _multi_column_reader
     EmptyReader.column_reader = _empty_column_reader  # an index with no turns yet
     DATETIME.from_column_value = _datetime_from_column
+    whoosh3.STORED_COLUMN = BlockStoredColumn()  # read at each use, by writers and readers
