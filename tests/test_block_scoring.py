@@ -28,7 +28,11 @@ PLAIN = [
 
 def whoosh_scores(index_dir: str, queries: list) -> list[dict[int, float]]:
     """(In unpatched Whoosh) every matching turn's score under Whoosh's own searcher, with
-    the ranking of remarks (the index has no deleted turns, so its statistics are Whoosh's)."""
+    the ranking of remarks (the index has no deleted turns, so its statistics are Whoosh's).
+    Whoosh is taught one thing: to read positions the way remarks stores them in a block."""
+    from indexer.whoosh_ext.fixes import read_values_only
+
+    read_values_only()
     ix = whoosh_index.open_dir(str(live_generation(Path(index_dir))))
     with ix.searcher(weighting=TranscriptBM25F(DEFAULT)) as searcher:
         found = []

@@ -41,8 +41,10 @@ def test_pool_sorts_postings_with_and_without_runs_on_disk(seed_text, tmp_path):
 
 
 def test_an_index_written_through_it_reads_like_whoosh_own(seed_text, tmp_path):
-    """Ours is written here (the extension applied); Whoosh's own index is written, and both
-    are read, by unpatched Whoosh in another process."""
+    """Ours is written and read here (the extension applied); Whoosh's own index is written
+    and read by unpatched Whoosh in another process. The same terms, postings (documents,
+    weights, values), blocks and statistics; only a positions block's values are kept in one
+    pickled bytes object (`fixes._mini_values`), which unpatched Whoosh would not read."""
     whoosh_ext.apply()
     docs = turn_documents(parse_transcript(seed_text, "seed"))
     ours = tmp_path / "ours"
@@ -52,35 +54,49 @@ def test_an_index_written_through_it_reads_like_whoosh_own(seed_text, tmp_path):
     for doc in docs * 40:  # terms of several blocks
         writer.add_document(**doc)
     writer.commit()
-    mine, whoosh = in_stock_whoosh(
-        "tests.test_pool.write_theirs_and_read_both", str(tmp_path / "theirs"), str(ours), docs
-    )
+    whoosh = in_stock_whoosh("tests.test_pool.write_and_read", str(tmp_path / "theirs"), docs)
+    mine = read_postings(str(ours))
     assert mine["terms"] == whoosh["terms"] and whoosh["terms"]
     for key in ("raw", "blocks", "stats"):
         assert mine[key] == whoosh[key], key
+    # The turn text's blocks hold their positions as one bytes object; Whoosh's, a tuple.
+    reader = whoosh_index.open_dir(str(ours)).reader()
+    assert _first_block_values(reader, "text") is bytes
+    assert whoosh["text_values"] is tuple
 
 
-def write_theirs_and_read_both(theirs: str, ours: str, docs: list[dict]) -> list[dict]:
-    """(In unpatched Whoosh) write the documents with Whoosh's own writer, then read both."""
+def write_and_read(theirs: str, docs: list[dict]) -> dict:
+    """(In unpatched Whoosh) write the documents with Whoosh's own writer, then read them."""
     Path(theirs).mkdir()
     ix = whoosh_index.create_in(theirs, make_schema())
     with ix.writer() as writer:
         for doc in docs * 40:
             writer.add_document(**doc)
-    found = []
-    for folder in (ours, theirs):
-        reader = whoosh_index.open_dir(folder).reader()
-        terms = list(reader.all_terms())
-        stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id")
-        found.append(
-            {
-                "terms": terms,
-                "raw": [_raw(reader.postings(f, b)) for f, b in terms],
-                "blocks": [_blocks(reader, f, b) for f, b in terms],
-                "stats": [[getattr(reader.term_info(f, b), s)() for s in stats] for f, b in terms],
-            }
-        )
+    found = read_postings(theirs)
+    found["text_values"] = _first_block_values(whoosh_index.open_dir(theirs).reader(), "text")
     return found
+
+
+def read_postings(folder: str) -> dict:
+    reader = whoosh_index.open_dir(folder).reader()
+    terms = list(reader.all_terms())
+    stats = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id")
+    return {
+        "terms": terms,
+        "raw": [_raw(reader.postings(f, b)) for f, b in terms],
+        "blocks": [_blocks(reader, f, b) for f, b in terms],
+        "stats": [[getattr(reader.term_info(f, b), s)() for s in stats] for f, b in terms],
+    }
+
+
+def _first_block_values(reader, fieldname: str) -> type:
+    """The type of the values in the first written (not inlined) block of the field."""
+    for f, btext in reader.all_terms():
+        if f == fieldname and reader.doc_frequency(f, btext) > 1:
+            matcher = reader._terms.matcher(f, btext, reader.schema[f].format)
+            matcher._read_data()
+            return type(matcher._data[2])
+    raise AssertionError(f"no block in {fieldname}")
 
 
 def _raw(matcher):

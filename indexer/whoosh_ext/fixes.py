@@ -32,6 +32,13 @@ speakers, roles) of a segment under 32,768 turns then rebuilds its offsets from 
 turn by turn in Python: 3 ms per column per search at 6k turns, most of a warm search's
 ordering. A segment never changes once written, so each segment reader keeps its column
 readers (they hold no position: reading one is a slice of the segment's memory view).
+
+A posting block is one pickle of its documents, weights and values; in a positions field
+(the turn text since schema 14) the values are one bytes object per posting, and scoring,
+which needs no positions, unpickled them all. Here a positions block's values are pickled
+into one bytes object inside the block, unpickled only when positions are read. Blocks
+written by Whoosh still read; Whoosh itself no longer reads the positions of blocks written
+here (remarks's stored fields were already its own: indexer/whoosh_ext/stored.py).
 """
 
 import io
@@ -39,7 +46,12 @@ import pickle
 from itertools import accumulate
 
 from whoosh.codec import whoosh3
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PostingsWriter,
+)
 from whoosh.columns import EmptyColumnReader, MultiColumnReader
 from whoosh.fields import DATETIME
 from whoosh.filedb.structfile import BufferFile
@@ -93,6 +105,39 @@ def _read_ids(self):
         self._read_data()
     ids = self._data[0]
     self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
+_ORIGINAL_MINI_VALUES = W3PostingsWriter._mini_values
+_ORIGINAL_READ_VALUES = W3LeafMatcher._read_values
+
+
+def _mini_values(self):
+    """A posting block's values as Whoosh writes them, except a positions field's: its
+    values (one bytes object per posting) pickled into one bytes object. Reading the block
+    for its documents and weights — all that scoring needs — then builds one object, not
+    one per posting; `_read_values` unpickles them when positions are asked for."""
+    fixedsize = self._format.fixed_value_size()
+    if fixedsize is None or fixedsize < 0:
+        return pickle.dumps(tuple(self._values), 2)
+    return _ORIGINAL_MINI_VALUES(self)
+
+
+def _read_values(self):
+    """Whoosh's, also for the values `_mini_values` writes (older blocks hold a tuple)."""
+    if self._data is None:
+        self._read_data()
+    values = self._data[2]
+    fixedsize = self._fixedsize
+    if isinstance(values, bytes) and (fixedsize is None or fixedsize < 0):
+        self._values = pickle.loads(values)
+    else:
+        _ORIGINAL_READ_VALUES(self)
+
+
+def read_values_only() -> None:
+    """Teach Whoosh to read the values of blocks written here and change nothing else (for
+    comparing with Whoosh's own scoring on an index remarks wrote)."""
+    W3LeafMatcher._read_values = _read_values
 
 
 _ORIGINAL_COLUMN_READER = SegmentReader.column_reader
@@ -229,6 +274,8 @@ def apply() -> None:
     W3PerDocReader._cached_reader = _cached_reader
     W3LeafMatcher._read_ids = _read_ids
     W3LeafMatcher._goto = _goto
+    W3LeafMatcher._read_values = _read_values
+    W3PostingsWriter._mini_values = _mini_values
     SegmentReader.column_reader = _segment_column_reader
     W3PerDocReader.doc_field_length = _doc_field_length
     BufferFile.__init__ = _buffer_file_init
