@@ -157,7 +157,9 @@ def test_known_item_searches_find_the_turn(tmp_path):
     reciprocal = []
     with open_index(tmp_path / "index") as opened:
         for query, turn_id in items:
-            hits = [h.turn_id for h in opened.search(query, limit=10, snippets=False).hits]
+            # Ranking, not speed, is under test: a busy machine must not hit the 5 s budget.
+            found = opened.search(query, limit=10, snippets=False, seconds=120)
+            hits = [h.turn_id for h in found.hits]
             reciprocal.append(1 / (hits.index(turn_id) + 1) if turn_id in hits else 0.0)
     mrr = sum(reciprocal) / len(reciprocal)
     assert mrr >= KNOWN_ITEM_FLOOR, f"MRR@10 {mrr:.3f} fell below {KNOWN_ITEM_FLOOR}"
