@@ -213,16 +213,14 @@ def _convertible(node: q.Query, schema) -> q.Query:
 
 
 def _tidy(node: q.Query, budget: QueryBudget) -> q.Query:
-    """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, text
-    phrases use the positions field, and a bare `*` mean 'every turn'; bound what wildcards,
-    fuzzy words and ranges may cost; refuse inverted ranges."""
+    """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, and a
+    bare `*` mean 'every turn'; bound what wildcards, fuzzy words and ranges may cost; refuse
+    inverted ranges."""
     if isinstance(node, q.Wildcard | q.Prefix):
         if set(node.text) <= {"*"}:
             return q.Every()
         if isinstance(node, q.Wildcard) and "**" in node.text:
             node = q.Wildcard(node.fieldname, re.sub(r"\*+", "*", node.text), node.boost)
-    if isinstance(node, q.Phrase) and node.fieldname == "text":
-        return q.Phrase(PHRASE_FIELD, node.words, node.slop, node.boost, node.char_ranges)
     if isinstance(node, q.FuzzyTerm):
         # At most two edits, and the first letters as typed (two for longer words): what
         # keeps a fuzzy word from comparing itself with much of the vocabulary.

@@ -407,7 +407,7 @@ def term_weights(parsed: q.Query, searcher) -> dict[str, float]:
     corpus = getattr(searcher, "corpus", None)  # one shard of several: the corpus's figures
     n = max(corpus.doc_count if corpus is not None else reader.doc_count(), 1)
     for fieldname, term in terms:
-        if fieldname not in ("text", PHRASE_FIELD, "exact"):
+        if fieldname not in {"text", PHRASE_FIELD, "exact"}:
             continue
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         df = (

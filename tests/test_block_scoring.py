@@ -1,5 +1,7 @@
 """Scoring from posting blocks gives Whoosh's own BM25F scores, for every matching turn."""
 
+import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -7,11 +9,17 @@ from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh.collectors import UnlimitedCollector
 
+from indexer.building.build import index_corpus
 from indexer.storage.store import live_generation
 from indexer.whoosh_ext.block_scoring import block_scores
-from indexer.whoosh_ext.matches import top_scores
-from searcher.query import clean_query, parse_query
+from indexer.whoosh_ext.blocks import per_segment, posting_blocks
+from indexer.whoosh_ext.bm25f import FieldsTerm
+from indexer.whoosh_ext.matches import matching_docs, top_scores
+from searcher.query import Filters, clean_query, make_filter, parse_query
 from searcher.ranking import DEFAULT, TranscriptBM25F, add_closeness, weight_query_terms
+from searcher.search import prepare_search
+from searcher.session import TurnIndex
+from tests.conftest import CORPUS
 from tests.stock import in_stock_whoosh
 
 PLAIN = [
@@ -85,3 +93,106 @@ PHRASES = [
 def test_phrase_block_scores_equal_whoosh_scores(turns, bundled_index):
     queries = [parse_query(turns.parser, clean_query(text)) for text in PHRASES]
     _assert_same_scores(turns, bundled_index, queries)
+
+
+FILTERED = [*PLAIN, *PHRASES, "econom*", "sanctions -oil", '"Direct Line" OR robots']
+
+
+def _filters(turns) -> dict[str, set[int]]:
+    """Sets of allowed turns of every shape: a speaker's, one transcript's (a contiguous run),
+    a random tenth, one turn, none."""
+    searcher = turns.searcher
+    count = searcher.doc_count_all()
+    putin = turns.allowed_docs(make_filter(Filters(speaker="Putin"), turns.analyzers))
+    first = searcher.reader().column_reader("transcript")[0]
+    one_transcript = matching_docs(q.Term("transcript", first), searcher)
+    return {
+        "speaker": putin,
+        "transcript": one_transcript,
+        "random tenth": set(random.Random(20).sample(range(count), count // 10)),
+        "one turn": {count // 2},
+        "none": set(),
+    }
+
+
+def _assert_filter_only_leaves_out(bundled_index, texts):
+    with TurnIndex(bundled_index) as turns:
+        filters = _filters(turns)
+    for name, allowed in filters.items():
+        assert name == "none" or allowed, name
+        # A fresh index each time: the first filtered search of a word counts the idf's
+        # turns as it reads; once any search has counted them, a filtered one skips blocks.
+        with TurnIndex(bundled_index) as turns:
+            queries = [prepare_search(turns, text, None, 60, None).parsed for text in texts]
+            first = [block_scores(query, turns.searcher, allowed) for query in queries]
+            for query, scores in zip(queries, first, strict=True):
+                whole = block_scores(query, turns.searcher)
+                assert whole is not None, query
+                expected = {d: s for d, s in whole.items() if d in allowed}
+                assert scores == pytest.approx(expected), (name, query)
+                again = block_scores(query, turns.searcher, allowed)
+                assert again == pytest.approx(expected), (name, query)
+    assert any(_has_fields_term(query) for query in queries)
+
+
+def _has_fields_term(node) -> bool:
+    return isinstance(node, FieldsTerm) or any(_has_fields_term(c) for c in node.children())
+
+
+def test_a_filter_leaves_turns_out_and_changes_no_score(bundled_index):
+    _assert_filter_only_leaves_out(bundled_index, FILTERED)
+
+
+def test_a_filter_on_an_index_with_deleted_turns(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = sorted(p.name for p in CORPUS.glob("*.txt"))[:4]
+    for name in names:
+        shutil.copy(CORPUS / name, corpus)
+    index = tmp_path / "index"
+    index_corpus(corpus, index)
+    changed = corpus / names[0]
+    lines = changed.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    assert index_corpus(corpus, index).updated == 1
+    with TurnIndex(index) as opened:
+        reader = opened.searcher.reader()
+        assert any(leaf.has_deletions() for leaf, _ in reader.leaf_readers())
+        deleted = {
+            base + d
+            for leaf, base in reader.leaf_readers()
+            if leaf.has_deletions()
+            for d in leaf.deleted_docs_set
+        }
+        queries = [prepare_search(opened, text, None, 60, None).parsed for text in FILTERED]
+        for query in queries:
+            whole = block_scores(query, opened.searcher)
+            assert whole is not None and not whole.keys() & deleted
+            # A filter's set holding deleted turns still gives live turns only.
+            allowed = deleted | set(range(0, opened.searcher.doc_count_all(), 3))
+            expected = {d: s for d, s in whole.items() if d in allowed}
+            assert block_scores(query, opened.searcher, allowed) == pytest.approx(expected)
+
+
+def test_blocks_without_an_allowed_turn_are_not_read(turns):
+    searcher = turns.searcher
+    reader = searcher.reader()
+    leaves = list(reader.leaf_readers())
+    field = searcher.schema["text"]
+    btext = field.to_bytes("russia")
+    first = reader.column_reader("transcript")[0]
+    allowed = matching_docs(q.Term("transcript", first), searcher)
+    within = per_segment(allowed, leaves)
+    total = read = 0
+    found: set[int] = set()
+    for (leaf, base), segment in zip(leaves, within, strict=True):
+        if ("text", btext) not in leaf:
+            continue
+        total += sum(1 for _ in posting_blocks(leaf._terms.matcher("text", btext, field.format)))
+        matcher = leaf._terms.matcher("text", btext, field.format)
+        for ids, _, _ in posting_blocks(matcher, segment):
+            read += 1
+            found.update(base + d for d in ids if d in segment.ids)
+    every = matching_docs(q.Term("text", "russia"), searcher)
+    assert found == every & allowed and found
+    assert 0 < read < total

@@ -25,6 +25,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from indexer.whoosh_ext.blocks import Within, per_segment, posting_blocks
 from indexer.whoosh_ext.bm25f import FieldsTerm, fields_scores
 from indexer.whoosh_ext.fixes import length_bytes
 
@@ -35,9 +36,13 @@ class _Unsupported(Exception):
     pass
 
 
-def block_scores(query: q.Query, searcher) -> dict[int, float] | None:
-    """Return the score of every turn `query` matches (global document numbers), or None
-    when the query is not one this module scores."""
+def block_scores(
+    query: q.Query, searcher, allowed: set[int] | None = None
+) -> dict[int, float] | None:
+    """Return the score of every turn `query` matches (global document numbers) among
+    `allowed` (None: all), or None when the query is not one this module scores. The scores
+    do not depend on `allowed`: a filter only leaves turns out (and the blocks that hold
+    none of its turns unread)."""
     weighting = searcher.weighting
     if type(weighting).scorer is not BM25F.scorer or weighting._field_B:
         return None
@@ -45,7 +50,8 @@ def block_scores(query: q.Query, searcher) -> dict[int, float] | None:
     if weighting.use_final and final is None:
         return None
     try:
-        scores = _Scorer.of(searcher).score(query)
+        scorer = _Scorer.of(searcher)
+        scores = scorer.score(query, scorer.within(allowed))
     except _Unsupported:
         return None
     return final(searcher, scores) if final is not None and weighting.use_final else scores
@@ -61,6 +67,7 @@ class _Scorer:
         self.b = searcher.weighting.B
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._norms: dict[str, list[float]] = {}
+        self._within: tuple = (None, None)  # (the last filter's set, its turns per segment)
 
     @classmethod
     def of(cls, searcher) -> "_Scorer":
@@ -69,34 +76,46 @@ class _Scorer:
             scorer = _CACHES[searcher] = cls(searcher)
         return scorer
 
-    def score(self, node: q.Query) -> dict[int, float]:
+    def within(self, allowed: set[int] | None) -> list[Within] | None:
+        """The turns of `allowed` per segment (kept for the last filter: a session keeps
+        one set per filter, so the same filter is split once)."""
+        if allowed is None:
+            return None
+        kept, split = self._within
+        if kept is not allowed:
+            split = per_segment(allowed, self.leaves)
+            self._within = (allowed, split)
+        return split
+
+    def score(self, node: q.Query, within: list[Within] | None = None) -> dict[int, float]:
         if isinstance(node, q.Term):
-            return self._term(node.fieldname, node.text, node.boost)
+            return self._term(node.fieldname, node.text, node.boost, within)
         if isinstance(node, FieldsTerm):
-            return fields_scores(self.searcher, node.text, node.weights, node.boost)
+            return fields_scores(self.searcher, node.text, node.weights, node.boost, within)
         if isinstance(node, q.MultiTerm) and not node.constantscore:
             expanded = q.Or(
                 [q.Term(node.fieldname, t) for t in node._btexts(self.searcher.reader())],
                 boost=node.boost,
             )
-            return self.score(expanded)
+            return self.score(expanded, within)
         if isinstance(node, q.Or) and node.scale is None:
-            scores = self._union([self.score(child) for child in node.subqueries])
+            scores = self._union([self.score(child, within) for child in node.subqueries])
             return _boosted(scores, node.boost)
         if isinstance(node, q.And) and node.subqueries:
-            return _boosted(self._intersection(node.subqueries), node.boost)
+            return _boosted(self._intersection(node.subqueries, within), node.boost)
         if isinstance(node, q.AndNot):
-            scores = self.score(node.a)
-            for d in _docs_of(self.score(node.b)):
-                scores.pop(d, None)
+            scores = self.score(node.a, within)
+            if scores:
+                for d in _docs_of(self.score(node.b, within)):
+                    scores.pop(d, None)
             return scores
         if isinstance(node, q.Phrase) and node.slop == 1:
-            return _boosted(self._phrase(node.fieldname, node.words), node.boost)
+            return _boosted(self._phrase(node.fieldname, node.words, within), node.boost)
         if node is q.NullQuery:
             return {}
         raise _Unsupported(node)
 
-    def _phrase(self, fieldname: str, words: list) -> dict[int, float]:
+    def _phrase(self, fieldname: str, words: list, within: list[Within] | None) -> dict[int, float]:
         """Turns with the words at consecutive positions, scored as Whoosh does: the sum of
         the words' scores (in the positions field, read once for scores and positions)."""
         if fieldname not in self.searcher.schema:
@@ -113,7 +132,7 @@ class _Scorer:
         parts: list[dict[int, float]] = [{} for _ in words]
         common: set[int] | None = None
         for i in order:
-            parts[i] = self._term(fieldname, words[i], 1.0, values[i], common)
+            parts[i] = self._term(fieldname, words[i], 1.0, within, values[i], common)
             common = set(parts[i]) if common is None else common & parts[i].keys()
             if not common:
                 return {}
@@ -155,8 +174,10 @@ class _Scorer:
                 total[d] = get(d, 0.0) + s
         return total
 
-    def _intersection(self, children: list[q.Query]) -> dict[int, float]:
-        parts = sorted((self.score(child) for child in children), key=len)
+    def _intersection(
+        self, children: list[q.Query], within: list[Within] | None
+    ) -> dict[int, float]:
+        parts = sorted((self.score(child, within) for child in children), key=len)
         common = set(parts[0]).intersection(*parts[1:])
         return {d: sum(part[d] for part in parts) for d in common}
 
@@ -165,11 +186,12 @@ class _Scorer:
         fieldname: str,
         text,
         boost: float,
+        within: list[Within] | None = None,
         values: dict[int, bytes] | None = None,
         only: set[int] | None = None,
     ) -> dict[int, float]:
-        """Score every turn with the word (or those in `only`); with `values`, also collect
-        its posting values."""
+        """Score every turn with the word (those a filter allows, per segment in `within`;
+        and of those, the ones in `only`); with `values`, also collect its posting values."""
         searcher = self.searcher
         if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
             raise _Unsupported(fieldname)
@@ -194,22 +216,24 @@ class _Scorer:
             if not isinstance(matcher, W3LeafMatcher):
                 raise _Unsupported(fieldname)
             lengths = self._lengths_of(i, reader, fieldname)
-            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
-            while matcher.is_active():
-                matcher._read_ids()
-                matcher._read_weights()
-                if values is not None:
-                    matcher._read_values()
-                    found = zip(_offset(matcher._ids, base), matcher._values, strict=True)
-                    values.update(found if only is None else (f for f in found if f[0] in only))
-                pairs: Iterable[tuple[int, float]] = zip(
-                    matcher._ids, matcher._weights, strict=True
-                )
-                if deleted or only is not None:
+            allowed = None if within is None else within[i]
+            # Deleted turns: a filter's turns leave them out already.
+            deleted = reader.deleted_docs_set if allowed is None and reader.has_deletions() else ()
+            keep = None if allowed is None else allowed.ids
+            for ids, weights, found in posting_blocks(matcher, allowed, values=values is not None):
+                pairs: Iterable[tuple[int, float]] = zip(ids, weights, strict=True)
+                if values is not None:  # kept for every turn in `only`: the scores decide
+                    entries = zip(_offset(ids, base), found, strict=True)
+                    values.update(entries if only is None else (e for e in entries if e[0] in only))
+                if keep is not None and only is None and not deleted:
+                    pairs = ((d, w) for d, w in pairs if d in keep)
+                elif deleted or only is not None or keep is not None:
                     pairs = (
                         (d, w)
                         for d, w in pairs
-                        if not (deleted and d in deleted) and (only is None or base + d in only)
+                        if not (deleted and d in deleted)
+                        and (keep is None or d in keep)
+                        and (only is None or base + d in only)
                     )
                 # Whoosh's bm25(), term for term, then its boost wrapper; a block at a time.
                 if boost == 1.0:
@@ -223,7 +247,6 @@ class _Scorer:
                             for d, w in pairs
                         }
                     )
-                matcher._next_block()
         return scores
 
     def _norm(self, fieldname: str) -> list[float]:

@@ -17,15 +17,18 @@ same scores through `matcher()` (tested equal).
 
 import re
 import weakref
+from collections.abc import Iterable
 from functools import lru_cache
 from math import log
 
 from whoosh import query as q
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.whoosh_ext.blocks import Within, posting_blocks
 from indexer.whoosh_ext.fixes import length_bytes
+
+_COUNTS_KEPT = 4096  # words whose count of turns a reader keeps for filtered searches
 
 
 class FieldsTerm(q.Or):
@@ -90,10 +93,17 @@ class _ScoreList(ListMatcher):
         return False
 
 
-def fields_scores(searcher, text: str, weights: dict[str, float], boost: float = 1.0):
+def fields_scores(
+    searcher,
+    text: str,
+    weights: dict[str, float],
+    boost: float = 1.0,
+    within: list[Within] | None = None,
+):
     """Score every live turn holding `text` in one of the fields (global document numbers):
     BM25 over the weighted sums of frequencies and lengths, BM25's idf over the turns holding
-    the word in any field, the searcher's k1 and b."""
+    the word in any field, the searcher's k1 and b. With `within` (a filter's turns per
+    segment), only the turns it allows; the idf still counts every turn."""
     reader = searcher.reader()
     schema = searcher.schema
     k1, b = searcher.weighting.K1, searcher.weighting.B
@@ -102,6 +112,12 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
         budget.check()
     leaves = list(reader.leaf_readers())
     fields = scored_fields(schema, weights)
+    # The idf's count of turns: from the postings read for the scores when they are all read,
+    # else kept per reader once counted by any search of the word (a filtered search then
+    # reads only the blocks holding the filter's turns).
+    counts = reader.__dict__.setdefault("_remarks_fields_df", {})
+    known = None if within is None else counts.get((text, fields))
+    seen: list[set[int]] | None = None if within is None or known is not None else []
     # Per segment: document in it → weighted frequency. A posting block's documents are
     # added at once (its first field's), or each added to (a later field's).
     frequencies: list[dict[int, float]] = [{} for _ in leaves]
@@ -117,22 +133,40 @@ def fields_scores(searcher, text: str, weights: dict[str, float], boost: float =
                 continue
             frequency = frequencies[i]
             fresh = not frequency
+            keep = None if within is None else within[i].ids
+            skip = None if within is None or seen is not None else within[i]
             matcher = leaf._terms.matcher(fieldname, btext, field.format)
-            for ids, tfs in _posting_blocks(matcher):
+            for ids, tfs, _ in posting_blocks(matcher, skip):
+                if seen is not None:
+                    while len(seen) <= i:
+                        seen.append(set())
+                    seen[i].update(ids)
                 if weight != 1.0:
                     tfs = [weight * w for w in tfs]
+                pairs: Iterable[tuple[int, float]] = zip(ids, tfs, strict=True)
+                if keep is not None:
+                    pairs = ((d, w) for d, w in pairs if d in keep)
                 if fresh:
-                    frequency.update(zip(ids, tfs, strict=True))
+                    frequency.update(pairs)
                 else:
                     get = frequency.get
-                    for d, w in zip(ids, tfs, strict=True):
+                    for d, w in pairs:
                         frequency[d] = get(d, 0.0) + w
     for frequency, (leaf, _) in zip(frequencies, leaves, strict=True):
         if frequency and leaf.has_deletions():
             for d in leaf.deleted_docs_set:
                 frequency.pop(d, None)
-    df = sum(len(frequency) for frequency in frequencies)
-    if not df:
+    if seen is not None:
+        for ids, (leaf, _) in zip(seen, leaves, strict=False):
+            if ids and leaf.has_deletions():
+                ids.difference_update(leaf.deleted_docs_set)
+        known = sum(len(ids) for ids in seen)
+    df = sum(len(frequency) for frequency in frequencies) if known is None else known
+    if (text, fields) not in counts:  # kept for a later filtered search of the word
+        if len(counts) >= _COUNTS_KEPT:
+            counts.clear()
+        counts[(text, fields)] = df
+    if not df or not any(frequencies):
         return {}
     live = searcher.live_doc_count() if hasattr(searcher, "live_doc_count") else None
     n = live if live is not None else reader.doc_count()
@@ -204,23 +238,6 @@ def _length_table(leaf, fieldname: str) -> bytes:
         count = leaf.doc_count_all()
         table = bytes(length_to_byte(leaf.doc_field_length(d, fieldname, 0)) for d in range(count))
     return table
-
-
-def _posting_blocks(matcher):
-    """(documents, frequencies) of a term's postings in one segment, a block at a time."""
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            yield matcher._ids, matcher._weights
-            matcher._next_block()
-        return
-    ids, tfs = [], []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        tfs.append(matcher.weight())
-        matcher.next()
-    yield ids, tfs
 
 
 def field_lengths(searcher, fieldname: str, at_most: int) -> dict[int, int]:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from whoosh import query as q
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, TopCollector
-from whoosh.matching import NullMatcherClass
 from whoosh.query.wrappers import ConstantScoreQuery
 
 from indexer.whoosh_ext.block_scoring import block_scores
+from indexer.whoosh_ext.blocks import posting_blocks
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,8 @@ class Ranked:
 def rank(searcher, query: q.Query, limit: int, allowed: set[int] | None) -> Ranked:
     """Return the best `limit` turns `query` matches among `allowed` (None: all), and the
     exact number of matches."""
-    scores = block_scores(query, searcher)
+    scores = block_scores(query, searcher, allowed)
     if scores is not None:
-        if allowed is not None:
-            scores = {d: scores[d] for d in scores.keys() & allowed}
         return Ranked(top_scores(scores, limit, searcher), len(scores), set(scores))
     if _countable(query):
         results = searcher.search(query, limit=limit, filter=allowed)
@@ -149,13 +146,5 @@ def _term_docs(fieldname: str, text, searcher) -> set[int]:
 
 
 def _add_ids(matcher, base: int, found: set[int]) -> None:
-    if isinstance(matcher, NullMatcherClass):
-        return
-    if not isinstance(matcher, W3LeafMatcher):
-        found.update(base + d for d in matcher.all_ids())
-        return
-    while matcher.is_active():
-        matcher._read_ids()
-        ids = matcher._ids
+    for ids, _, _ in posting_blocks(matcher, weights=False):
         found.update(ids if base == 0 else map(base.__add__, ids))
-        matcher._next_block()

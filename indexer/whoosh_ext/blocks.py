@@ -1,0 +1,95 @@
+"""A term's postings a block at a time, and a filter's turns per segment to skip blocks with.
+
+Scoring (`block_scoring`, `bm25f`) and counting (`matches`) read a word's postings the same
+way: one posting block (up to 128 turns) at a time, its document numbers and frequencies as
+arrays, never a matcher step per turn. `posting_blocks` is that loop. Given the turns a filter
+allows in the segment (`Within`), it skips every block whose range of document numbers holds
+none of them without reading the block (a block's header gives its last document number, the
+previous block's the first): a speaker's or a date range's turns cluster in their transcripts,
+so a filtered search reads fewer blocks than the same search unfiltered, never more.
+"""
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import NullMatcherClass
+
+
+class Within:
+    """The turns of one segment a filter allows (local document numbers)."""
+
+    __slots__ = ("_sorted", "ids")
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self._sorted = sorted(set(ids))
+        self.ids = frozenset(self._sorted)
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def touches(self, after: int, last: int) -> bool:
+        """Whether an allowed document number lies in `after` < d ≤ `last`."""
+        i = bisect_right(self._sorted, after)
+        return i < len(self._sorted) and self._sorted[i] <= last
+
+
+def per_segment(allowed: Iterable[int], leaves: list, deleted: bool = True) -> list[Within]:
+    """Split a set of global document numbers among the segments of `leaves` ((reader, base)
+    pairs), without the segments' deleted turns (unless `deleted` is False)."""
+    ordered = sorted(allowed)
+    found = []
+    for reader, base in leaves:
+        start = bisect_left(ordered, base)
+        end = bisect_left(ordered, base + reader.doc_count_all())
+        local: Iterable[int] = (d - base for d in ordered[start:end])
+        if deleted and reader.has_deletions():
+            gone = reader.deleted_docs_set
+            local = (d for d in local if d not in gone)
+        found.append(Within(local))
+    return found
+
+
+def posting_blocks(
+    matcher, within: Within | None = None, weights: bool = True, values: bool = False
+) -> Iterator[tuple]:
+    """Yield (document numbers, frequencies or None, values or None) for each posting block
+    of a term in one segment (local document numbers, deleted turns included). With `within`,
+    blocks holding no allowed turn are skipped unread; the others come whole (the caller keeps
+    the allowed turns)."""
+    if isinstance(matcher, NullMatcherClass):
+        return
+    if not isinstance(matcher, W3LeafMatcher):
+        yield from _one_by_one(matcher, within, weights, values)
+        return
+    if within is not None and not within:
+        return
+    last = -1  # the last document number of the block before
+    while matcher.is_active():
+        if within is None or within.touches(last, matcher._maxid):
+            matcher._read_ids()
+            if weights:
+                matcher._read_weights()
+            if values:
+                matcher._read_values()
+            yield (
+                matcher._ids,
+                matcher._weights if weights else None,
+                matcher._values if values else None,
+            )
+        last = matcher._maxid
+        matcher._next_block()
+
+
+def _one_by_one(matcher, within, weights, values):
+    ids, tfs, found = [], [], []
+    while matcher.is_active():
+        if within is None or matcher.id() in within.ids:
+            ids.append(matcher.id())
+            if weights:
+                tfs.append(matcher.weight())
+            if values:
+                found.append(matcher.value())
+        matcher.next()
+    if ids:
+        yield ids, tfs if weights else None, found if values else None
