@@ -2,6 +2,7 @@
 
 import random
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,25 @@ def test_blocks_without_an_allowed_turn_are_not_read(turns):
     every = matching_docs(q.Term("text", "russia"), searcher)
     assert found == every & allowed and found
     assert 0 < read < total
+
+
+def test_a_block_is_deflated_only_when_that_makes_it_smaller(turns):
+    reader = turns.searcher.reader()
+    kinds = {"deflated": 0, "plain": 0}
+    for leaf, _ in reader.leaf_readers():
+        for fieldname, btext in list(leaf.all_terms())[::7]:
+            field = leaf.schema[fieldname]
+            matcher = leaf._terms.matcher(fieldname, btext, field.format)
+            while matcher.is_active():
+                stored = matcher._postfile.get(
+                    matcher._dataoffset, matcher._nextoffset - matcher._dataoffset
+                )
+                if matcher._compression:
+                    kinds["deflated"] += 1
+                    assert len(stored) < len(zlib.decompress(stored))
+                else:
+                    kinds["plain"] += 1
+                    deflated = zlib.compress(stored, 3)  # W3Codec's level
+                    assert len(stored) < 20 or len(deflated) >= len(stored)
+                matcher._next_block()
+    assert kinds["deflated"] and kinds["plain"]

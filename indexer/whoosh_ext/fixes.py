@@ -39,10 +39,18 @@ which needs no positions, unpickled them all. Here a positions block's values ar
 into one bytes object inside the block, unpickled only when positions are read. Blocks
 written by Whoosh still read; Whoosh itself no longer reads the positions of blocks written
 here (remarks's stored fields were already its own: indexer/whoosh_ext/stored.py).
+
+Whoosh deflates a posting block's data unless it is under 20 bytes — so its comment says; a
+slip in its code (the level is set again on the next line) deflates every block. Most words
+of a corpus occur in one or two turns, and a deflated one-posting block is larger than the
+pickle it holds (zlib adds six bytes and finds nothing to share in forty), and costs a
+`zlib.compress` to write and a `zlib.decompress` at every read. Here a block is deflated only
+when that makes it smaller; its header says which, as before, so every reader reads both.
 """
 
 import io
 import pickle
+import zlib
 from itertools import accumulate
 
 from whoosh.codec import whoosh3
@@ -57,7 +65,7 @@ from whoosh.fields import DATETIME
 from whoosh.filedb.structfile import BufferFile
 from whoosh.reading import EmptyReader, MultiReader, ReaderClosed, SegmentReader
 from whoosh.system import _INT_SIZE, unpack_int
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.whoosh_ext.stored import BlockStoredColumn
 
@@ -155,6 +163,44 @@ def _segment_column_reader(self, fieldname, column=None, reverse=False, translat
     if found is None:
         found = cache[key] = _ORIGINAL_COLUMN_READER(self, fieldname, None, reverse, translate)
     return found
+
+
+_DEFLATE_FROM = 20  # bytes: Whoosh's own threshold
+
+
+def _write_block(self, last=False):
+    """Whoosh's `W3PostingsWriter._write_block`, the data deflated only when that makes it
+    smaller (the block's header records the level used, 0 for none)."""
+    if not self._blockcount:
+        self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+    self._terminfo.add_block(self)
+    databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+    level = self._compression
+    if level and len(databytes) >= _DEFLATE_FROM:
+        deflated = zlib.compress(databytes, level)
+        if len(deflated) < len(databytes):
+            databytes = deflated
+        else:
+            level = 0
+    else:
+        level = 0
+    ids = self._ids
+    info = (
+        len(ids),
+        ids[-1],
+        self._maxweight,
+        level,
+        length_to_byte(self._minlength),
+        length_to_byte(self._maxlength),
+    )
+    infobytes = pickle.dumps(info, 2)
+    length = len(infobytes) + len(databytes)
+    postfile = self._postfile
+    postfile.write_int(-length if last else length)
+    postfile.write(infobytes)
+    postfile.write(databytes)
+    self._blockcount += 1
+    self._new_block()
 
 
 _ORIGINAL_GOTO = W3LeafMatcher._goto
@@ -276,6 +322,7 @@ def apply() -> None:
     W3LeafMatcher._goto = _goto
     W3LeafMatcher._read_values = _read_values
     W3PostingsWriter._mini_values = _mini_values
+    W3PostingsWriter._write_block = _write_block
     SegmentReader.column_reader = _segment_column_reader
     W3PerDocReader.doc_field_length = _doc_field_length
     BufferFile.__init__ = _buffer_file_init
