@@ -32,6 +32,9 @@ PLAIN = [
     "putin",
     "role:governor",
     "robots AND industry",
+    "economy AND growth AND investment",
+    "sanctions AND (gas OR oil) -Ukraine",
+    "president AND russia AND economy -robots",
 ]
 
 
@@ -96,7 +99,14 @@ def test_phrase_block_scores_equal_whoosh_scores(turns, bundled_index):
     _assert_same_scores(turns, bundled_index, queries)
 
 
-FILTERED = [*PLAIN, *PHRASES, "econom*", "sanctions -oil", '"Direct Line" OR robots']
+FILTERED = [
+    *PLAIN,
+    *PHRASES,
+    "econom*",
+    "sanctions -oil",
+    '"Direct Line" OR robots',
+    '"Direct Line" AND question -answer',
+]
 
 
 def _filters(turns) -> dict[str, set[int]]:

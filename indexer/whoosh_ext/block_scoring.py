@@ -105,8 +105,9 @@ class _Scorer:
             return _boosted(self._intersection(node.subqueries, within), node.boost)
         if isinstance(node, q.AndNot):
             scores = self.score(node.a, within)
-            if scores:
-                for d in _docs_of(self.score(node.b, within)):
+            if scores:  # what is left out, among the turns matched
+                scope = per_segment(scores, self.leaves, False)
+                for d in _docs_of(self.score(node.b, scope)):
                     scores.pop(d, None)
             return scores
         if isinstance(node, q.Phrase) and node.slop == 1:
@@ -177,9 +178,46 @@ class _Scorer:
     def _intersection(
         self, children: list[q.Query], within: list[Within] | None
     ) -> dict[int, float]:
-        parts = sorted((self.score(child, within) for child in children), key=len)
-        common = set(parts[0]).intersection(*parts[1:])
+        """The turns every child matches, their scores summed (in the query's order). The
+        child with the fewest turns is scored first; each other is scored only for the
+        turns still in the running, its blocks without one of them unread."""
+        order = sorted(range(len(children)), key=lambda i: self._estimate(children[i]))
+        parts: list[dict[int, float]] = [{} for _ in children]
+        common: set[int] | None = None
+        for i in order:
+            scope = within if common is None else per_segment(common, self.leaves, False)
+            parts[i] = self.score(children[i], scope)
+            common = set(parts[i]) if common is None else common & parts[i].keys()
+            if not common:
+                return {}
+        assert common is not None  # `children` is not empty
         return {d: sum(part[d] for part in parts) for d in common}
+
+    def _estimate(self, node: q.Query) -> int:
+        """At least as many turns as `node` matches, from the terms' counts (no postings
+        read): what orders the children of an And."""
+        reader = self.searcher.reader()
+        if isinstance(node, q.Term):
+            schema = self.searcher.schema
+            if node.fieldname not in schema:
+                return 0
+            field = schema[node.fieldname]
+            try:
+                btext = field.to_bytes(node.text) if isinstance(node.text, str) else node.text
+            except ValueError:
+                return 0
+            return reader.doc_frequency(node.fieldname, btext)
+        if isinstance(node, q.Or) and not isinstance(node, q.MultiTerm):
+            return sum(self._estimate(child) for child in node.subqueries)
+        if isinstance(node, q.And) and node.subqueries:
+            return min(self._estimate(child) for child in node.subqueries)
+        if isinstance(node, q.Phrase) and node.words:
+            return min(self._estimate(q.Term(node.fieldname, w)) for w in node.words)
+        if isinstance(node, q.AndNot):
+            return self._estimate(node.a)
+        if node is q.NullQuery:
+            return 0
+        return reader.doc_count_all()
 
     def _term(
         self,

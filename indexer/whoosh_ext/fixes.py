@@ -23,9 +23,11 @@ column's default (a turn with no date) is read as None, not as an error: Whoosh 
 a datetime and raised OverflowError.
 
 Reading a block of postings decodes its delta-coded document numbers with a Python generator,
-one step per posting; `itertools.accumulate` gives the same numbers in C. Going to a block
-unpickled its header (six numbers) from the segment file, about twenty Python `read` calls;
-it is unpickled here from a copy of its few bytes (`_goto`, same fields set).
+one step per posting; `itertools.accumulate` gives the same numbers in C. A block whose
+postings all have one weight (a title word: once in every turn of the transcript) stores it
+once, and Whoosh repeats it with a generator; an array times the count does it in C. Going to
+a block unpickled its header (six numbers) from the segment file, about twenty Python `read`
+calls; it is unpickled here from a copy of its few bytes (`_goto`, same fields set).
 
 A segment's column reader is made anew at each request, and a bytes column (transcript ids,
 speakers, roles) of a segment under 32,768 turns then rebuilds its offsets from its lengths,
@@ -51,6 +53,7 @@ when that makes it smaller; its header says which, as before, so every reader re
 import io
 import pickle
 import zlib
+from array import array
 from itertools import accumulate
 
 from whoosh.codec import whoosh3
@@ -113,6 +116,16 @@ def _read_ids(self):
         self._read_data()
     ids = self._data[0]
     self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
+def _read_weights(self):
+    if self._data is None:
+        self._read_data()
+    weights = self._data[1]
+    if weights is None or isinstance(weights, float):  # one weight for every posting
+        self._weights = array("f", [1.0 if weights is None else weights]) * self._blocklength
+    else:
+        self._weights = weights
 
 
 _ORIGINAL_MINI_VALUES = W3PostingsWriter._mini_values
@@ -319,6 +332,7 @@ def apply() -> None:
     """Install the fixes (idempotent)."""
     W3PerDocReader._cached_reader = _cached_reader
     W3LeafMatcher._read_ids = _read_ids
+    W3LeafMatcher._read_weights = _read_weights
     W3LeafMatcher._goto = _goto
     W3LeafMatcher._read_values = _read_values
     W3PostingsWriter._mini_values = _mini_values
