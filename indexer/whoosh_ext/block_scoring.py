@@ -125,15 +125,22 @@ class _Scorer:
             raise _Unsupported(fieldname)
         if not words:
             return {}
-        # Rarest word first: each further word is only read for the turns still in the running.
+        # Rarest word first: each further word is only scored for the turns still in the
+        # running, and when they are few (under one per 8 of its postings), its blocks
+        # without one are left unread (100k synthetic turns: '"problem work"' 87 -> 46 ms;
+        # with more candidates, splitting them per segment costs more than it saves).
         reader = self.searcher.reader()
         field = self.searcher.schema[fieldname]
-        order = sorted(range(len(words)), key=lambda i: _df(reader, field, fieldname, words[i]))
+        counts = [_df(reader, field, fieldname, word) for word in words]
+        order = sorted(range(len(words)), key=counts.__getitem__)
         values: list[dict[int, bytes]] = [{} for _ in words]
         parts: list[dict[int, float]] = [{} for _ in words]
         common: set[int] | None = None
         for i in order:
-            parts[i] = self._term(fieldname, words[i], 1.0, within, values[i], common)
+            scope = within
+            if common is not None and len(common) * 8 < counts[i]:
+                scope = per_segment(common, self.leaves, False)
+            parts[i] = self._term(fieldname, words[i], 1.0, scope, values[i], common)
             common = set(parts[i]) if common is None else common & parts[i].keys()
             if not common:
                 return {}
