@@ -30,6 +30,7 @@ from indexer.whoosh_ext.bm25f import FieldsTerm, fields_scores
 from indexer.whoosh_ext.fixes import length_bytes
 
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FILTERS_KEPT = 8  # filters whose turns a searcher keeps split per segment (memory: a set each)
 
 
 class _Unsupported(Exception):
@@ -67,7 +68,8 @@ class _Scorer:
         self.b = searcher.weighting.B
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._norms: dict[str, list[float]] = {}
-        self._within: tuple = (None, None)  # (the last filter's set, its turns per segment)
+        # id of a filter's set → (the set, its turns per segment)
+        self._within: dict[int, tuple[set[int], list[Within]]] = {}
 
     @classmethod
     def of(cls, searcher) -> "_Scorer":
@@ -77,14 +79,17 @@ class _Scorer:
         return scorer
 
     def within(self, allowed: set[int] | None) -> list[Within] | None:
-        """The turns of `allowed` per segment (kept for the last filter: a session keeps
-        one set per filter, so the same filter is split once)."""
+        """The turns of `allowed` per segment, kept for the latest filters (a session keeps
+        one set per filter, so a filter is split once)."""
         if allowed is None:
             return None
-        kept, split = self._within
-        if kept is not allowed:
-            split = per_segment(allowed, self.leaves)
-            self._within = (allowed, split)
+        kept = self._within.get(id(allowed))
+        if kept is not None and kept[0] is allowed:
+            return kept[1]
+        split = per_segment(allowed, self.leaves)
+        if len(self._within) >= _FILTERS_KEPT:
+            self._within.clear()
+        self._within[id(allowed)] = (allowed, split)
         return split
 
     def score(self, node: q.Query, within: list[Within] | None = None) -> dict[int, float]:

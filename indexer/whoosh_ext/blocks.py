@@ -21,8 +21,9 @@ class Within:
 
     __slots__ = ("_sorted", "ids")
 
-    def __init__(self, ids: Iterable[int]) -> None:
-        self._sorted = sorted(set(ids))
+    def __init__(self, ids: Iterable[int], ordered: bool = False) -> None:
+        """`ordered`: `ids` are already sorted and distinct."""
+        self._sorted = list(ids) if ordered else sorted(set(ids))
         self.ids = frozenset(self._sorted)
 
     def __len__(self) -> int:
@@ -42,11 +43,13 @@ def per_segment(allowed: Iterable[int], leaves: list, deleted: bool = True) -> l
     for reader, base in leaves:
         start = bisect_left(ordered, base)
         end = bisect_left(ordered, base + reader.doc_count_all())
-        local: Iterable[int] = (d - base for d in ordered[start:end])
+        local: Iterable[int] = (
+            ordered[start:end] if base == 0 else (d - base for d in ordered[start:end])
+        )
         if deleted and reader.has_deletions():
             gone = reader.deleted_docs_set
             local = (d for d in local if d not in gone)
-        found.append(Within(local))
+        found.append(Within(local, ordered=True))
     return found
 
 
