@@ -325,3 +325,23 @@ def test_every_command_has_help(runner):
         result = run(runner, command, "--help")
         assert result.exit_code == 0
         assert "--index" in result.stdout
+
+
+def test_brackets_and_colons_in_names_are_printed_as_written(runner, tmp_path):
+    """Square brackets and :codes: in a file name or a speaker's name are text, not styles
+    or emoji codes for the terminal library."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "town hall [draft] :fire:.vtt").write_text(
+        "WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.200\n"
+        "Anna Lee: Robots build cars here :thumbs_up: today.\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "index"
+    built = run(runner, "index", "--corpus", corpus, "--index", index)
+    assert built.exit_code == 0, built.output
+    assert "Read as captions or exports: town hall [draft] :fire:.vtt (" in built.output
+    result = run(runner, "search", "robots", "--index", index)
+    assert result.exit_code == 0, result.output
+    assert "town hall [draft] :fire::1" in result.output
+    assert ":thumbs_up:" in result.output

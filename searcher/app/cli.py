@@ -158,7 +158,7 @@ def _fail(exc: RemarksError) -> None:
 
 
 def _stdout() -> Console:
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False, emoji=False)
     # Let the terminal wrap long lines; in a pipe or file, never break a line.
     console.soft_wrap = True
     return console
@@ -188,7 +188,7 @@ def _build(
         from indexer import index_shards
 
         build = functools.partial(index_shards, shards=shards, scheduler=scheduler, rebuild=rebuild)
-    console = Console(stderr=True)
+    console = Console(stderr=True, markup=False, emoji=False)
     if quiet or not console.is_terminal:
         return build(corpus, index)
     from rich.progress import (  # only for a build: it costs a search start-up time
