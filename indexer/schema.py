@@ -12,7 +12,9 @@ from indexer.whoosh_ext.postings import TurnFrequency, TurnPositions
 # phrases (`text`, with positions; a frequency-only copy doubled its postings' bytes and
 # cost a quarter of the build for a tenth faster reading of its blocks).
 # 15: stored fields deflated 16 turns at a time (indexer/whoosh_ext/stored.py).
-SCHEMA_VERSION = 15
+# 16: turn ids stored, not indexed: a turn is found by its transcript and number, so a
+# dictionary word per turn (7% of an index of short turns) went.
+SCHEMA_VERSION = 16
 PHRASE_FIELD = "text"  # the field phrases are searched in
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 ATTR_SEPARATOR = "\x1f"  # between a turn's `name=value` attributes in its `attr_list` column
@@ -28,7 +30,7 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
     its text analyzer (an experiment's choice: the index keeps it, searches use it)."""
     text = text_analyzer() if stop_words is None else TextAnalyzer(stop_words)
     schema = Schema(
-        turn_id=ID(stored=True, unique=True),
+        turn_id=STORED(),  # found as transcript + seq (searcher/query.py, browse.py)
         transcript=ID(stored=True, sortable=True),
         title=TEXT(analyzer=text, stored=True, phrase=True),
         date=DATETIME(stored=True, sortable=True),

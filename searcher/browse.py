@@ -74,13 +74,13 @@ class IndexStats:
 
 def get_turn(index: TurnIndex, turn_id: str) -> TurnRecord:
     """Return one turn by its id."""
-    fields = index.searcher.document(turn_id=turn_id.strip())
-    if fields is None:
+    docnum = index.turn_documents([turn_id]).get(turn_id)
+    if docnum is None:
         raise UnknownTurnError(
             f"There is no turn {turn_id!r} in the index.",
             "Turn ids look like TRANSCRIPT:NUMBER; copy one from `remarks search` output.",
         )
-    return record_from_fields(fields)
+    return record_from_fields(index.searcher.stored_fields(docnum))
 
 
 def show_turn(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from whoosh import query as q
+from whoosh.fields import ID
 from whoosh.qparser import (
     FieldAliasPlugin,
     FuzzyTermPlugin,
@@ -25,6 +26,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 
 from indexer.analysis import Analyzers, default_analyzers
 from indexer.errors import QueryTooCostlyError, SearchCancelledError, UsageError
+from indexer.ids import parse_turn_id
 from indexer.schema import ATTR_SEPARATOR, PHRASE_FIELD, attribute_token
 from indexer.whoosh_ext.expansion import StemmedFuzzyTerm, capped
 from searcher.hits import column_text
@@ -156,11 +158,39 @@ def as_written(text: str) -> str:
 def make_parser(schema, fields: dict[str, float]):
     """Return the parser for user queries, searching `fields` with their weights."""
     fields = {name: weight for name, weight in fields.items() if weight > 0}
+    schema = _with_turn_ids(schema)
     parser = MultifieldParser(list(fields), schema, fieldboosts=fields, group=OrGroup)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(DateParserPlugin(free=False))
     return parser
+
+
+def _with_turn_ids(schema):
+    """The schema the parser reads queries with. Turn ids are stored, not indexed (schema
+    16), and Whoosh's parser knows only indexed fields: `turn:ID` is parsed as a word of
+    an indexed `turn_id` here, then found by transcript and number (`_turn`)."""
+    if "turn_id" not in schema or schema["turn_id"].indexed:
+        return schema
+    copy = schema.copy()
+    copy.remove("turn_id")
+    copy.add("turn_id", ID())
+    return copy
+
+
+def _turn(node: q.Term | q.Prefix | q.Wildcard) -> q.Query:
+    """`turn:ID` as the turn's transcript and number; `turn:PATTERN*` (no colon) as the
+    transcripts' ids matching the pattern."""
+    text = node.text.decode("utf-8") if isinstance(node.text, bytes) else str(node.text)
+    if isinstance(node, q.Term):
+        parsed = parse_turn_id(text)
+        if parsed is None:
+            return q.NullQuery
+        transcript, seq = parsed
+        return q.And([q.Term("transcript", transcript), q.Term("seq", seq)], boost=node.boost)
+    if ":" in text:
+        return q.NullQuery
+    return type(node)("transcript", text, boost=node.boost)
 
 
 def parse_query(parser, text: str, budget: QueryBudget | None = None) -> q.Query:
@@ -216,6 +246,8 @@ def _tidy(node: q.Query, budget: QueryBudget) -> q.Query:
     """Make NOT exclude under OR grouping, fuzzy terms work on stems, wildcards ranked, and a
     bare `*` mean 'every turn'; bound what wildcards, fuzzy words and ranges may cost; refuse
     inverted ranges."""
+    if isinstance(node, q.Term | q.Prefix | q.Wildcard) and node.fieldname == "turn_id":
+        return _turn(node)
     if isinstance(node, q.Wildcard | q.Prefix):
         if set(node.text) <= {"*"}:
             return q.Every()

@@ -8,6 +8,7 @@ from whoosh.searching import Searcher
 
 from indexer import OpenIndex, live_generation, open_index, whoosh_ext
 from indexer.analysis import Analyzers, read_stem_table, use_stem_table
+from indexer.ids import parse_turn_id
 from indexer.whoosh_ext.matches import matching_docs
 from searcher.query import make_parser, name_has_words, speaker_words
 from searcher.ranking import DEFAULT, CorpusStats, RankingConfig, TranscriptBM25F, TurnSearcher
@@ -117,6 +118,26 @@ class TurnIndex:
             ]
         names = [name for name, own in self._speaker_words if name_has_words(own, words)]
         return matching_docs(q.Or([q.Term("speaker", name) for name in names]), self.searcher)
+
+    def turn_documents(self, turn_ids: list[str]) -> dict[str, int]:
+        """The document number of each turn id the index holds (ids are stored, not indexed:
+        a turn is its transcript's turn with that number). Ids it does not hold are left
+        out."""
+        wanted: dict[str, dict[int, str]] = {}
+        for turn_id in turn_ids:
+            parsed = parse_turn_id(turn_id)
+            if parsed is not None:
+                wanted.setdefault(parsed[0], {})[parsed[1]] = turn_id
+        if not wanted:
+            return {}
+        seqs = self.searcher.reader().column_reader("seq")
+        found = {}
+        for transcript, numbers in wanted.items():
+            for docnum in matching_docs(q.Term("transcript", transcript), self.searcher):
+                asked = numbers.get(seqs[docnum])
+                if asked is not None:
+                    found[asked] = docnum
+        return found
 
     def refresh(self) -> None:
         """Catch up with the index: a rebuilt generation, or a sync committed in place."""

@@ -186,9 +186,7 @@ def percolate(index: TurnIndex, book: WatchBook, turn_ids: list[str]) -> list[Al
     if not turn_ids or not len(book):
         return []
     searcher = index.searcher
-    docnums = sorted(
-        d for d in (searcher.document_number(turn_id=t) for t in turn_ids) if d is not None
-    )
+    docnums = sorted(index.turn_documents(turn_ids).values())
     turns = {d: _Terms(index, searcher.stored_fields(d)) for d in docnums}
     present = set().union(*(t.all for t in turns.values()))
     alerts = []

@@ -197,3 +197,22 @@ def test_a_question_mark_that_is_punctuation_is_not_a_wildcard(turns, text):
 def test_a_question_mark_inside_a_word_is_a_wildcard(turns):
     assert "Wildcard" in repr(parse_query(turns.parser, "wom?n"))
     assert search(turns, "pension?").total == search(turns, "pension").total > 0
+
+
+def test_a_turn_is_found_by_its_id(turns):
+    """Turn ids are stored, not indexed: `turn:ID` finds the turn by transcript and number,
+    `turn:PREFIX*` the turns of the transcripts whose ids start so."""
+    hit = search(turns, "robots", limit=1).hits[0]
+    found = search(turns, f'turn:"{hit.turn_id}"', limit=5)
+    assert (found.total, [h.turn_id for h in found.hits]) == (1, [hit.turn_id])
+    both = search(turns, f'robots AND turn:"{hit.turn_id}"', limit=5)
+    assert [h.turn_id for h in both.hits] == [hit.turn_id]
+    prefix = hit.transcript[:10]
+    listed = search(turns, f"turn:{prefix}*", limit=1000)
+    assert listed.total == sum(
+        1
+        for n in range(turns.searcher.doc_count_all())
+        if turns.searcher.stored_fields(n)["transcript"].startswith(prefix)
+    )
+    assert search(turns, 'turn:"no-such-transcript:3"').total == 0
+    assert search(turns, 'turn:"not a turn id"').total == 0
