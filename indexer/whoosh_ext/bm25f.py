@@ -113,10 +113,13 @@ def fields_scores(
     leaves = list(reader.leaf_readers())
     fields = scored_fields(schema, weights)
     # The idf's count of turns: from the postings read for the scores when they are all read,
-    # else kept per reader once counted by any search of the word (a filtered search then
-    # reads only the blocks holding the filter's turns).
+    # else from the terms dictionary when one field holds the word, else kept per reader once
+    # counted by any search of the word (a filtered search then reads only the blocks
+    # holding the filter's turns).
     counts = reader.__dict__.setdefault("_remarks_fields_df", {})
     known = None if within is None else counts.get((text, fields))
+    if within is not None and known is None:
+        known = _one_field_count(searcher, fields, text)
     seen: list[set[int]] | None = None if within is None or known is not None else []
     # Per segment: document in it → weighted frequency. A posting block's documents are
     # added at once (its first field's), or each added to (a later field's).
@@ -198,6 +201,31 @@ def fields_scores(
             }
         scores.update(local if base == 0 else {base + d: s for d, s in local.items()})
     return scores
+
+
+def _one_field_count(searcher, fields: tuple[str, ...], text: str) -> int | None:
+    """The live turns holding `text` when at most one of `fields` has it (from the terms
+    dictionary, no postings read), else None (the turns holding it in several fields are
+    counted from their postings)."""
+    reader = searcher.reader()
+    schema = searcher.schema
+    holding = []
+    for fieldname in fields:
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            continue
+        if reader.doc_frequency(fieldname, btext):
+            holding.append((fieldname, btext))
+    if not holding:
+        return 0
+    if len(holding) > 1:
+        return None
+    fieldname, btext = holding[0]
+    live = getattr(searcher, "shard_doc_frequency", None)  # remarks's searcher: live turns
+    if live is not None:
+        return live(fieldname, btext)
+    return None if reader.has_deletions() else reader.doc_frequency(fieldname, btext)
 
 
 @lru_cache(maxsize=256)
