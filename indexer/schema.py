@@ -30,7 +30,7 @@ def make_schema(stop_words: frozenset[str] | None = None) -> Schema:
     its text analyzer (an experiment's choice: the index keeps it, searches use it)."""
     text = text_analyzer() if stop_words is None else TextAnalyzer(stop_words)
     schema = Schema(
-        turn_id=STORED(),  # found as transcript + seq (searcher/query.py, browse.py)
+        turn_id=STORED(),  # found as transcript + seq (TurnIndex.turn_documents, query `turn:`)
         transcript=ID(stored=True, sortable=True),
         title=TEXT(analyzer=text, stored=True, phrase=True),
         date=DATETIME(stored=True, sortable=True),

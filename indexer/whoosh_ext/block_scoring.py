@@ -135,8 +135,7 @@ class _Scorer:
         # without one are left unread (100k synthetic turns: '"problem work"' 87 -> 46 ms;
         # with more candidates, splitting them per segment costs more than it saves).
         reader = self.searcher.reader()
-        field = self.searcher.schema[fieldname]
-        counts = [_df(reader, field, fieldname, word) for word in words]
+        counts = [_df(reader, self.searcher.schema, fieldname, word) for word in words]
         order = sorted(range(len(words)), key=counts.__getitem__)
         values: list[dict[int, bytes]] = [{} for _ in words]
         parts: list[dict[int, float]] = [{} for _ in words]
@@ -210,21 +209,14 @@ class _Scorer:
         read): what orders the children of an And."""
         reader = self.searcher.reader()
         if isinstance(node, q.Term):
-            schema = self.searcher.schema
-            if node.fieldname not in schema:
-                return 0
-            field = schema[node.fieldname]
-            try:
-                btext = field.to_bytes(node.text) if isinstance(node.text, str) else node.text
-            except ValueError:
-                return 0
-            return reader.doc_frequency(node.fieldname, btext)
+            return _df(reader, self.searcher.schema, node.fieldname, node.text)
         if isinstance(node, q.Or) and not isinstance(node, q.MultiTerm):
             return sum(self._estimate(child) for child in node.subqueries)
         if isinstance(node, q.And) and node.subqueries:
             return min(self._estimate(child) for child in node.subqueries)
         if isinstance(node, q.Phrase) and node.words:
-            return min(self._estimate(q.Term(node.fieldname, w)) for w in node.words)
+            schema = self.searcher.schema
+            return min(_df(reader, schema, node.fieldname, w) for w in node.words)
         if isinstance(node, q.AndNot):
             return self._estimate(node.a)
         if node is q.NullQuery:
@@ -319,8 +311,15 @@ class _Scorer:
         return lengths
 
 
-def _df(reader, field, fieldname: str, word) -> int:
-    btext = field.to_bytes(word) if isinstance(word, str) else word
+def _df(reader, schema, fieldname: str, word) -> int:
+    """How many turns hold the word in the field, deleted ones included (the terms
+    dictionary's count; 0 for a field or word the index cannot hold)."""
+    if fieldname not in schema:
+        return 0
+    try:
+        btext = schema[fieldname].to_bytes(word) if isinstance(word, str) else word
+    except ValueError:
+        return 0
     return reader.doc_frequency(fieldname, btext)
 
 

@@ -120,7 +120,9 @@ def fields_scores(
     known = None if within is None else counts.get((text, fields))
     if within is not None and known is None:
         known = _one_field_count(searcher, fields, text)
-    seen: list[set[int]] | None = None if within is None or known is not None else []
+    seen: list[set[int]] | None = (
+        None if within is None or known is not None else [set() for _ in leaves]
+    )
     # Per segment: document in it → weighted frequency. A posting block's documents are
     # added at once (its first field's), or each added to (a later field's).
     frequencies: list[dict[int, float]] = [{} for _ in leaves]
@@ -141,8 +143,6 @@ def fields_scores(
             matcher = leaf._terms.matcher(fieldname, btext, field.format)
             for ids, tfs, _ in posting_blocks(matcher, skip):
                 if seen is not None:
-                    while len(seen) <= i:
-                        seen.append(set())
                     seen[i].update(ids)
                 if weight != 1.0:
                     tfs = [weight * w for w in tfs]
@@ -160,7 +160,7 @@ def fields_scores(
             for d in leaf.deleted_docs_set:
                 frequency.pop(d, None)
     if seen is not None:
-        for ids, (leaf, _) in zip(seen, leaves, strict=False):
+        for ids, (leaf, _) in zip(seen, leaves, strict=True):
             if ids and leaf.has_deletions():
                 ids.difference_update(leaf.deleted_docs_set)
         known = sum(len(ids) for ids in seen)
