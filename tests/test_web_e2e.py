@@ -217,8 +217,10 @@ def test_check_a_quote_then_open_the_speaker_and_a_concordance(server):
         term = page.locator("table.terms a").first
         word = term.inner_text()
         term.click()
+        page.wait_for_load_state()  # the click commits the navigation; the page may still load
         assert "/kwic?" in page.url
         marks = page.locator("table.kwic td.match mark")
+        expect(marks.first).to_be_visible()
         assert marks.count() > 0
         assert all(word.lower()[:4] in m.lower() for m in marks.all_inner_texts())
         page.locator("table.kwic td a").first.click()
