@@ -14,7 +14,9 @@ from indexer.whoosh_ext.postings import TurnFrequency, TurnPositions
 # 15: stored fields deflated 16 turns at a time (indexer/whoosh_ext/stored.py).
 # 16: turn ids stored, not indexed: a turn is found by its transcript and number, so a
 # dictionary word per turn (7% of an index of short turns) went.
-SCHEMA_VERSION = 16
+# 17: a positions block in two parts, documents and weights apart from positions, so scoring
+# inflates no positions (indexer/whoosh_ext/fixes.py).
+SCHEMA_VERSION = 17
 PHRASE_FIELD = "text"  # the field phrases are searched in
 FORMAT_VERSION = f"schema-{SCHEMA_VERSION}.analyzer-{ANALYZER_VERSION}"
 ATTR_SEPARATOR = "\x1f"  # between a turn's `name=value` attributes in its `attr_list` column

@@ -348,7 +348,7 @@ def run_prepared(
         matched = set(every)
         total = len(matched)
     else:
-        ranked = rank(searcher, parsed, page * limit, allowed)
+        ranked = rank(searcher, parsed, page * limit, allowed, matched=facets)
         page_hits, total, matched = ranked.hits[offset:], ranked.total, ranked.matched
     terms = term_weights(parsed, searcher)
     hits = []

@@ -9,6 +9,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh.collectors import UnlimitedCollector
+from whoosh.system import unpack_uint
 
 from indexer.building.build import index_corpus
 from indexer.storage.store import live_generation
@@ -41,10 +42,10 @@ PLAIN = [
 def whoosh_scores(index_dir: str, queries: list) -> list[dict[int, float]]:
     """(In unpatched Whoosh) every matching turn's score under Whoosh's own searcher, with
     the ranking of remarks (the index has no deleted turns, so its statistics are Whoosh's).
-    Whoosh is taught one thing: to read positions the way remarks stores them in a block."""
-    from indexer.whoosh_ext.fixes import read_values_only
+    Whoosh is taught one thing: to read a posting block the way remarks stores it."""
+    from indexer.whoosh_ext.fixes import read_blocks_only
 
-    read_values_only()
+    read_blocks_only()
     ix = whoosh_index.open_dir(str(live_generation(Path(index_dir))))
     with ix.searcher(weighting=TranscriptBM25F(DEFAULT)) as searcher:
         found = []
@@ -209,9 +210,23 @@ def test_blocks_without_an_allowed_turn_are_not_read(turns):
     assert 0 < read < total
 
 
+def _check_part(part, kinds: dict[str, int]) -> None:
+    """A part of a block is deflated only when smaller, else a pickle as it was."""
+    part = bytes(part)
+    if part[:1] == b"x":
+        kinds["deflated"] += 1
+        assert len(part) < len(zlib.decompress(part))
+    else:
+        kinds["plain"] += 1
+        assert part[:1] == b"\x80"  # a pickle
+        assert len(part) < 20 or len(zlib.compress(part, 3)) >= len(part)  # W3Codec's level
+
+
 def test_a_block_is_deflated_only_when_that_makes_it_smaller(turns):
     reader = turns.searcher.reader()
     kinds = {"deflated": 0, "plain": 0}
+    parts = {"deflated": 0, "plain": 0}
+    split = 0
     for leaf, _ in reader.leaf_readers():
         for fieldname, btext in list(leaf.all_terms())[::7]:
             field = leaf.schema[fieldname]
@@ -220,7 +235,13 @@ def test_a_block_is_deflated_only_when_that_makes_it_smaller(turns):
                 stored = matcher._postfile.get(
                     matcher._dataoffset, matcher._nextoffset - matcher._dataoffset
                 )
-                if matcher._compression:
+                if matcher._compression == -1:  # positions apart from documents and weights
+                    split += 1
+                    (length,) = unpack_uint(stored[:4])
+                    _check_part(stored[4 : 4 + length], parts)
+                    _check_part(stored[4 + length :], parts)
+                    assert field.format.supports("positions")
+                elif matcher._compression:
                     kinds["deflated"] += 1
                     assert len(stored) < len(zlib.decompress(stored))
                 else:
@@ -228,4 +249,25 @@ def test_a_block_is_deflated_only_when_that_makes_it_smaller(turns):
                     deflated = zlib.compress(stored, 3)  # W3Codec's level
                     assert len(stored) < 20 or len(deflated) >= len(stored)
                 matcher._next_block()
-    assert kinds["deflated"] and kinds["plain"]
+    assert kinds["deflated"] and kinds["plain"] and parts["deflated"] and parts["plain"]
+    assert split
+
+
+def test_scoring_reads_a_positions_block_without_inflating_its_positions(turns):
+    reader = turns.searcher.reader()
+    field = turns.searcher.schema["text"]
+    btext = field.to_bytes("russia")
+    checked = 0
+    for leaf, _ in reader.leaf_readers():
+        if ("text", btext) not in leaf:
+            continue
+        matcher = leaf._terms.matcher("text", btext, field.format)
+        for ids, weights, _ in posting_blocks(matcher):
+            packed = matcher._data[2]  # the positions, still as stored
+            assert isinstance(packed, bytes | memoryview) and bytes(packed[:1]) in (b"x", b"\x80")
+            matcher._read_values()
+            assert len(matcher._values) == len(ids)
+            positions = [field.format.decode_positions(v) for v in matcher._values]
+            assert [len(found) for found in positions] == [int(w) for w in weights]
+            checked += 1
+    assert checked

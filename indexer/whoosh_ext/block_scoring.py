@@ -26,7 +26,12 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from indexer.whoosh_ext.blocks import Within, per_segment, posting_blocks
-from indexer.whoosh_ext.bm25f import FieldsTerm, fields_scores
+from indexer.whoosh_ext.bm25f import (
+    FieldsFrequencies,
+    FieldsTerm,
+    fields_frequencies,
+    fields_scores,
+)
 from indexer.whoosh_ext.fixes import length_bytes
 
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -104,7 +109,8 @@ class _Scorer:
             )
             return self.score(expanded, within)
         if isinstance(node, q.Or) and node.scale is None:
-            scores = self._union([self.score(child, within) for child in node.subqueries])
+            parts = [self.score(child, within) for child in node.subqueries]
+            scores = _union(sorted(parts, key=len, reverse=True))
             return _boosted(scores, node.boost)
         if isinstance(node, q.And) and node.subqueries:
             return _boosted(self._intersection(node.subqueries, within), node.boost)
@@ -141,10 +147,10 @@ class _Scorer:
         parts: list[dict[int, float]] = [{} for _ in words]
         common: set[int] | None = None
         for i in order:
-            scope = within
+            scope, only = within, common
             if common is not None and len(common) * 8 < counts[i]:
-                scope = per_segment(common, self.leaves, False)
-            parts[i] = self._term(fieldname, words[i], 1.0, scope, values[i], common)
+                scope, only = per_segment(common, self.leaves, False), None
+            parts[i] = self._term(fieldname, words[i], 1.0, scope, values[i], only)
             common = set(parts[i]) if common is None else common & parts[i].keys()
             if not common:
                 return {}
@@ -175,34 +181,41 @@ class _Scorer:
                 found[d] = sum(part[d] for part in parts)
         return found
 
-    def _union(self, parts: list[dict[int, float]]) -> dict[int, float]:
-        if not parts:
-            return {}
-        parts.sort(key=len, reverse=True)
-        total = dict(parts[0])
-        for part in parts[1:]:
-            get = total.get
-            for d, s in part.items():
-                total[d] = get(d, 0.0) + s
-        return total
-
     def _intersection(
         self, children: list[q.Query], within: list[Within] | None
     ) -> dict[int, float]:
         """The turns every child matches, their scores summed (in the query's order). The
-        child with the fewest turns is scored first; each other is scored only for the
-        turns still in the running, its blocks without one of them unread."""
+        child with the fewest turns is read first; each other only for the turns still in
+        the running, its blocks without one of them unread. Words are scored once the turns
+        matching every child are known, and for those turns only."""
         order = sorted(range(len(children)), key=lambda i: self._estimate(children[i]))
-        parts: list[dict[int, float]] = [{} for _ in children]
+        found: list[_Found | None] = [None for _ in children]
         common: set[int] | None = None
         for i in order:
             scope = within if common is None else per_segment(common, self.leaves, False)
-            parts[i] = self.score(children[i], scope)
-            common = set(parts[i]) if common is None else common & parts[i].keys()
+            part = found[i] = self._gather(children[i], scope)
+            common = part.docs() if common is None else common & part.docs()
             if not common:
                 return {}
         assert common is not None  # `children` is not empty
-        return {d: sum(part[d] for part in parts) for d in common}
+        only = per_segment(common, self.leaves, False)
+        parts = [part.scores(only) for part in found if part is not None]
+        total = parts[0]  # every part holds every common turn: summed in the query's order
+        for scores in parts[1:]:
+            total = {d: s + scores[d] for d, s in total.items()}
+        return total
+
+    def _gather(self, node: q.Query, within: list[Within] | None) -> "_Found":
+        """Read a child of an and-query, scoring it later (words, words in several fields,
+        and or-queries of them), or now (anything else)."""
+        if isinstance(node, FieldsTerm):
+            frequencies = fields_frequencies(self.searcher, node.text, node.weights, within)
+            return _FoundFields(frequencies, node.boost)
+        if isinstance(node, q.Term):
+            return _FoundTerm(self, node.fieldname, node.text, node.boost, within)
+        if isinstance(node, q.Or) and type(node) is q.Or and node.scale is None:
+            return _FoundAny([self._gather(child, within) for child in node.subqueries], node.boost)
+        return _FoundScores(self.score(node, within), self.leaves)
 
     def _estimate(self, node: q.Query) -> int:
         """At least as many turns as `node` matches, from the terms' counts (no postings
@@ -234,62 +247,7 @@ class _Scorer:
     ) -> dict[int, float]:
         """Score every turn with the word (those a filter allows, per segment in `within`;
         and of those, the ones in `only`); with `values`, also collect its posting values."""
-        searcher = self.searcher
-        if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
-            raise _Unsupported(fieldname)
-        field = searcher.schema[fieldname]
-        try:
-            btext = field.to_bytes(text) if isinstance(text, str) else text
-        except ValueError:
-            return {}
-        scores: dict[int, float] = {}
-        if not any((fieldname, btext) in reader for reader, _ in self.leaves):
-            return scores
-        budget = getattr(searcher, "budget", None)
-        if budget is not None:
-            budget.check()
-        idf = searcher.idf(fieldname, btext)  # as Whoosh's scorer asks it: cached per term
-        k1p1 = self.k1 + 1
-        norms = self._norm(fieldname)
-        for i, (reader, base) in enumerate(self.leaves):
-            if (fieldname, btext) not in reader:
-                continue
-            matcher = reader._terms.matcher(fieldname, btext, field.format)
-            if not isinstance(matcher, W3LeafMatcher):
-                raise _Unsupported(fieldname)
-            lengths = self._lengths_of(i, reader, fieldname)
-            allowed = None if within is None else within[i]
-            # Deleted turns: a filter's turns leave them out already.
-            deleted = reader.deleted_docs_set if allowed is None and reader.has_deletions() else ()
-            keep = None if allowed is None else allowed.ids
-            for ids, weights, found in posting_blocks(matcher, allowed, values=values is not None):
-                pairs: Iterable[tuple[int, float]] = zip(ids, weights, strict=True)
-                if values is not None:  # kept for every turn in `only`: the scores decide
-                    entries = zip(_offset(ids, base), found, strict=True)
-                    values.update(entries if only is None else (e for e in entries if e[0] in only))
-                if keep is not None and only is None and not deleted:
-                    pairs = ((d, w) for d, w in pairs if d in keep)
-                elif deleted or only is not None or keep is not None:
-                    pairs = (
-                        (d, w)
-                        for d, w in pairs
-                        if not (deleted and d in deleted)
-                        and (keep is None or d in keep)
-                        and (only is None or base + d in only)
-                    )
-                # Whoosh's bm25(), term for term, then its boost wrapper; a block at a time.
-                if boost == 1.0:
-                    scores.update(
-                        {base + d: idf * ((w * k1p1) / (w + norms[lengths[d]])) for d, w in pairs}
-                    )
-                else:
-                    scores.update(
-                        {
-                            base + d: idf * ((w * k1p1) / (w + norms[lengths[d]])) * boost
-                            for d, w in pairs
-                        }
-                    )
-        return scores
+        return _FoundTerm(self, fieldname, text, boost, within, values, only).scores()
 
     def _norm(self, fieldname: str) -> list[float]:
         norms = self._norms.get(fieldname)
@@ -309,6 +267,188 @@ class _Scorer:
                 raise _Unsupported(fieldname)
             self._lengths[key] = lengths
         return lengths
+
+
+class _Found:
+    """A part of a query read but not yet scored: which turns it matches, and their scores
+    once the turns the whole query matches are known (`only`, per segment)."""
+
+    size = 0  # how many turns it matches
+
+    def docs(self) -> set[int]:
+        raise NotImplementedError
+
+    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+        raise NotImplementedError
+
+
+class _FoundScores(_Found):
+    """A part scored as it was read."""
+
+    def __init__(self, scores: dict[int, float], leaves: list) -> None:
+        self._scores = scores
+        self._leaves = leaves
+        self.size = len(scores)
+
+    def docs(self) -> set[int]:
+        return set(self._scores)
+
+    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+        if only is None:
+            return self._scores
+        get = self._scores.get
+        return {
+            d: s
+            for ids, (_, base) in zip(only, self._leaves, strict=True)
+            for d in map(base.__add__, ids.ids)
+            if (s := get(d)) is not None
+        }
+
+
+class _FoundFields(_Found):
+    """A word searched in several fields (`bm25f.FieldsFrequencies`)."""
+
+    def __init__(self, frequencies: FieldsFrequencies, boost: float) -> None:
+        self._frequencies = frequencies
+        self._boost = boost
+        self.size = sum(map(len, frequencies.frequencies))
+
+    def docs(self) -> set[int]:
+        return self._frequencies.docs()
+
+    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+        return self._frequencies.scores(self._boost, only)
+
+
+class _FoundAny(_Found):
+    """An or-query of parts: a turn's score is the sum of its parts' (Whoosh's order)."""
+
+    def __init__(self, parts: list[_Found], boost: float) -> None:
+        # The order `_union` adds them in: the most turns first.
+        self._parts = sorted(parts, key=lambda part: part.size, reverse=True)
+        self._boost = boost
+        self.size = sum(part.size for part in parts)
+
+    def docs(self) -> set[int]:
+        found: set[int] = set()
+        for part in self._parts:
+            found |= part.docs()
+        return found
+
+    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+        return _boosted(_union([part.scores(only) for part in self._parts]), self._boost)
+
+
+class _FoundTerm(_Found):
+    """A word in one field: its frequency in each turn holding it (per segment), read from
+    the posting blocks (of the turns `within` allows; and of those, the ones in `only`);
+    with `values`, its posting values are collected too."""
+
+    def __init__(
+        self,
+        scorer: "_Scorer",
+        fieldname: str,
+        text,
+        boost: float,
+        within: list[Within] | None = None,
+        values: dict[int, bytes] | None = None,
+        only: set[int] | None = None,
+    ) -> None:
+        searcher = scorer.searcher
+        if fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
+            raise _Unsupported(fieldname)
+        self._scorer, self._fieldname, self._boost = scorer, fieldname, boost
+        self.leaves = scorer.leaves
+        self.frequencies: list[dict[int, float]] = [{} for _ in scorer.leaves]
+        field = searcher.schema[fieldname]
+        try:
+            self._btext = btext = field.to_bytes(text) if isinstance(text, str) else text
+        except ValueError:
+            return
+        if not any((fieldname, btext) in reader for reader, _ in scorer.leaves):
+            return
+        budget = getattr(searcher, "budget", None)
+        if budget is not None:
+            budget.check()
+        for i, (reader, base) in enumerate(scorer.leaves):
+            if (fieldname, btext) not in reader:
+                continue
+            matcher = reader._terms.matcher(fieldname, btext, field.format)
+            if not isinstance(matcher, W3LeafMatcher):
+                raise _Unsupported(fieldname)
+            scorer._lengths_of(i, reader, fieldname)  # a field without lengths: Whoosh's
+            allowed = None if within is None else within[i]
+            # Deleted turns: a filter's turns leave them out already.
+            deleted = reader.deleted_docs_set if allowed is None and reader.has_deletions() else ()
+            frequency = self.frequencies[i]
+            for ids, weights, found in posting_blocks(matcher, allowed, values=values is not None):
+                pairs: Iterable[tuple[int, float]] = zip(ids, weights, strict=True)
+                if values is not None:  # kept for every turn in `only`: the scores decide
+                    entries = zip(_offset(ids, base), found, strict=True)
+                    values.update(entries if only is None else (e for e in entries if e[0] in only))
+                if deleted or only is not None:
+                    pairs = (
+                        (d, w)
+                        for d, w in pairs
+                        if not (deleted and d in deleted) and (only is None or base + d in only)
+                    )
+                frequency.update(pairs)
+        self.size = sum(map(len, self.frequencies))
+
+    def docs(self) -> set[int]:
+        found: set[int] = set()
+        for frequency, (_, base) in zip(self.frequencies, self.leaves, strict=True):
+            found.update(frequency if base == 0 else map(base.__add__, frequency))
+        return found
+
+    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+        """Whoosh's bm25(), term for term, then its boost wrapper."""
+        scores: dict[int, float] = {}
+        if not self.size:
+            return scores
+        scorer, fieldname, boost = self._scorer, self._fieldname, self._boost
+        idf = scorer.searcher.idf(fieldname, self._btext)  # as Whoosh's scorer: cached per term
+        k1p1 = scorer.k1 + 1
+        norms = scorer._norm(fieldname)
+        for i, (reader, base) in enumerate(self.leaves):
+            frequency = self.frequencies[i]
+            if not frequency:
+                continue
+            if only is not None:
+                get = frequency.get
+                frequency = {d: w for d in only[i].ids if (w := get(d)) is not None}
+            lengths = scorer._lengths_of(i, reader, fieldname)
+            if boost == 1.0:
+                scores.update(
+                    {
+                        base + d: idf * ((w * k1p1) / (w + norms[lengths[d]]))
+                        for d, w in frequency.items()
+                    }
+                )
+            else:
+                scores.update(
+                    {
+                        base + d: idf * ((w * k1p1) / (w + norms[lengths[d]])) * boost
+                        for d, w in frequency.items()
+                    }
+                )
+        return scores
+
+
+def _union(parts: list[dict[int, float]]) -> dict[int, float]:
+    """The turns of any part, each with the sum of its scores, added in the parts' order
+    (an or-query's parts, the most turns first). The parts are the caller's to give up."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return {}
+    if len(parts) == 1:
+        return parts[0]
+    total = dict(parts[0])
+    for part in parts[1:]:
+        get = total.get
+        for d, s in part.items():
+            total[d] = get(d, 0.0) + s
+    return total
 
 
 def _df(reader, schema, fieldname: str, word) -> int:

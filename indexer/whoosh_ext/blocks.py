@@ -6,7 +6,10 @@ arrays, never a matcher step per turn. `posting_blocks` is that loop. Given the 
 allows in the segment (`Within`), it skips every block whose range of document numbers holds
 none of them without reading the block (a block's header gives its last document number, the
 previous block's the first): a speaker's or a date range's turns cluster in their transcripts,
-so a filtered search reads fewer blocks than the same search unfiltered, never more.
+so a filtered search reads fewer blocks than the same search unfiltered, never more. Of a block
+it reads, it yields the allowed turns only: when they are few against the block (the turns
+still in the running when an and-query or a phrase scores its commoner words), each is looked
+up in the block's sorted numbers, so the cost follows the allowed turns, not the postings.
 """
 
 from bisect import bisect_left, bisect_right
@@ -14,6 +17,10 @@ from collections.abc import Iterable, Iterator
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import NullMatcherClass
+
+# Allowed turns under one per this many postings of a block are each looked up in it
+# (a binary search); more, and each posting is checked against the set.
+_LOOKUP_RATIO = 6
 
 
 class Within:
@@ -33,6 +40,23 @@ class Within:
         """Whether an allowed document number lies in `after` < d ≤ `last`."""
         i = bisect_right(self._sorted, after)
         return i < len(self._sorted) and self._sorted[i] <= last
+
+    def span(self, after: int, last: int) -> tuple[int, int]:
+        """Where the allowed document numbers `after` < d ≤ `last` lie in the sorted list."""
+        return bisect_right(self._sorted, after), bisect_right(self._sorted, last)
+
+    def places(self, ids, start: int, end: int) -> list[int]:
+        """The places in `ids` (a block's sorted document numbers) of the allowed turns
+        `start`:`end` of the sorted list (`span`)."""
+        if (end - start) * _LOOKUP_RATIO < len(ids):
+            found = []
+            for d in self._sorted[start:end]:
+                i = bisect_left(ids, d)
+                if i < len(ids) and ids[i] == d:
+                    found.append(i)
+            return found
+        keep = self.ids
+        return [i for i, d in enumerate(ids) if d in keep]
 
 
 def per_segment(allowed: Iterable[int], leaves: list, deleted: bool = True) -> list[Within]:
@@ -58,8 +82,8 @@ def posting_blocks(
 ) -> Iterator[tuple]:
     """Yield (document numbers, frequencies or None, values or None) for each posting block
     of a term in one segment (local document numbers, deleted turns included). With `within`,
-    blocks holding no allowed turn are skipped unread; the others come whole (the caller keeps
-    the allowed turns)."""
+    blocks holding no allowed turn are skipped unread, and of the others only the allowed
+    turns come (deleted turns too, if allowed)."""
     if isinstance(matcher, NullMatcherClass):
         return
     if not isinstance(matcher, W3LeafMatcher):
@@ -69,17 +93,25 @@ def posting_blocks(
         return
     last = -1  # the last document number of the block before
     while matcher.is_active():
-        if within is None or within.touches(last, matcher._maxid):
-            matcher._read_ids()
-            if weights:
-                matcher._read_weights()
-            if values:
-                matcher._read_values()
-            yield (
-                matcher._ids,
-                matcher._weights if weights else None,
-                matcher._values if values else None,
-            )
+        start = end = 0
+        if within is not None:
+            start, end = within.span(last, matcher._maxid)
+            if start == end:
+                last = matcher._maxid
+                matcher._next_block()
+                continue
+        matcher._read_ids()
+        if weights:
+            matcher._read_weights()
+        if values:
+            matcher._read_values()
+        ids = matcher._ids
+        found = (ids, matcher._weights if weights else None, matcher._values if values else None)
+        if within is None or end - start == matcher._maxid - last:
+            yield found  # every number in the block's range is allowed
+        else:
+            places = within.places(ids, start, end)
+            yield tuple(None if part is None else [part[i] for i in places] for part in found)
         last = matcher._maxid
         matcher._next_block()
 

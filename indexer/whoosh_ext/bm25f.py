@@ -104,9 +104,86 @@ def fields_scores(
     BM25 over the weighted sums of frequencies and lengths, BM25's idf over the turns holding
     the word in any field, the searcher's k1 and b. With `within` (a filter's turns per
     segment), only the turns it allows; the idf still counts every turn."""
+    return fields_frequencies(searcher, text, weights, within).scores(boost)
+
+
+class FieldsFrequencies:
+    """A word's weighted frequency in the turns holding it in any of the fields (per
+    segment), and how many live turns hold it: what `fields_scores` scores, gathered first so
+    an and-query or a phrase scores only the turns that match it whole."""
+
+    def __init__(self, searcher, leaves, text, weights, fields, frequencies, df) -> None:
+        self.searcher = searcher
+        self.leaves = leaves  # the searcher's (reader, base) pairs
+        self.text = text
+        self.weights = weights
+        self.fields = fields
+        self.frequencies: list[dict[int, float]] = frequencies  # per segment, local numbers
+        self.df = df
+
+    def docs(self) -> set[int]:
+        """The turns found (global document numbers)."""
+        found: set[int] = set()
+        for frequency, (_, base) in zip(self.frequencies, self.leaves, strict=True):
+            found.update(frequency if base == 0 else map(base.__add__, frequency))
+        return found
+
+    def scores(self, boost: float = 1.0, only: list[Within] | None = None) -> dict[int, float]:
+        """The turns' scores (of the turns in `only`, per segment, when given)."""
+        searcher, fields, weights, df = self.searcher, self.fields, self.weights, self.df
+        if not df or not any(self.frequencies):
+            return {}
+        reader = searcher.reader()
+        k1, b = searcher.weighting.K1, searcher.weighting.B
+        live = searcher.live_doc_count() if hasattr(searcher, "live_doc_count") else None
+        n = live if live is not None else reader.doc_count()
+        if hasattr(searcher, "fields_doc_frequency"):  # one shard of several: the corpus's
+            df = searcher.fields_doc_frequency(self.text, fields, df)
+        idf = log(1 + (n - df + 0.5) / (df + 0.5))
+        average = sum(weights[f] * (searcher.avg_field_length(f) or 0.0) for f in fields) or 1.0
+        # norm = k1 * (1 - b + b * length / average), length the weighted sum of the fields'
+        # lengths: a constant plus, per field, a term read from a table of its 256 length bytes.
+        constant = k1 * (1 - b)
+        per_byte = {f: _norm_table(k1, b, weights[f], average) for f in fields}
+        factor = boost * idf * (k1 + 1)
+        scores: dict[int, float] = {}
+        for i, (leaf, base) in enumerate(self.leaves):
+            frequency = self.frequencies[i]
+            if not frequency:
+                continue
+            if only is not None:
+                get = frequency.get
+                frequency = {d: tf for d in only[i].ids if (tf := get(d)) is not None}
+            tables = [(per_byte[f], _length_table(leaf, f)) for f in fields]
+            if len(tables) == 2:
+                (first, lengths1), (second, lengths2) = tables
+                scores.update(
+                    {
+                        base + d: factor
+                        * tf
+                        / (tf + constant + first[lengths1[d]] + second[lengths2[d]])
+                        for d, tf in frequency.items()
+                    }
+                )
+            else:
+                scores.update(
+                    {
+                        base + d: factor
+                        * tf
+                        / (tf + constant + sum(t[lengths[d]] for t, lengths in tables))
+                        for d, tf in frequency.items()
+                    }
+                )
+        return scores
+
+
+def fields_frequencies(
+    searcher, text: str, weights: dict[str, float], within: list[Within] | None = None
+) -> FieldsFrequencies:
+    """Read the postings of `text` in the fields (of the turns `within` allows, per segment)
+    for `FieldsFrequencies`."""
     reader = searcher.reader()
     schema = searcher.schema
-    k1, b = searcher.weighting.K1, searcher.weighting.B
     budget = getattr(searcher, "budget", None)
     if budget is not None:
         budget.check()
@@ -138,8 +215,10 @@ def fields_scores(
                 continue
             frequency = frequencies[i]
             fresh = not frequency
-            keep = None if within is None else within[i].ids
+            # With the count known, the blocks give the filter's turns only; else every
+            # posting is read (for the count) and the filter's turns kept here.
             skip = None if within is None or seen is not None else within[i]
+            keep = None if within is None or skip is not None else within[i].ids
             matcher = leaf._terms.matcher(fieldname, btext, field.format)
             for ids, tfs, _ in posting_blocks(matcher, skip):
                 if seen is not None:
@@ -169,38 +248,7 @@ def fields_scores(
         if len(counts) >= _COUNTS_KEPT:
             counts.clear()
         counts[(text, fields)] = df
-    if not df or not any(frequencies):
-        return {}
-    live = searcher.live_doc_count() if hasattr(searcher, "live_doc_count") else None
-    n = live if live is not None else reader.doc_count()
-    if hasattr(searcher, "fields_doc_frequency"):  # one shard of several: the corpus's
-        df = searcher.fields_doc_frequency(text, fields, df)
-    idf = log(1 + (n - df + 0.5) / (df + 0.5))
-    average = sum(weights[f] * (searcher.avg_field_length(f) or 0.0) for f in fields) or 1.0
-    # norm = k1 * (1 - b + b * length / average), length the weighted sum of the fields'
-    # lengths: a constant plus, per field, a term read from a table of its 256 length bytes.
-    constant = k1 * (1 - b)
-    per_byte = {f: _norm_table(k1, b, weights[f], average) for f in fields}
-    factor = boost * idf * (k1 + 1)
-    scores: dict[int, float] = {}
-    for i, (leaf, base) in enumerate(leaves):
-        frequency = frequencies[i]
-        if not frequency:
-            continue
-        tables = [(per_byte[f], _length_table(leaf, f)) for f in fields]
-        if len(tables) == 2:
-            (first, lengths1), (second, lengths2) = tables
-            local = {
-                d: factor * tf / (tf + constant + first[lengths1[d]] + second[lengths2[d]])
-                for d, tf in frequency.items()
-            }
-        else:
-            local = {
-                d: factor * tf / (tf + constant + sum(t[lengths[d]] for t, lengths in tables))
-                for d, tf in frequency.items()
-            }
-        scores.update(local if base == 0 else {base + d: s for d, s in local.items()})
-    return scores
+    return FieldsFrequencies(searcher, leaves, text, weights, fields, frequencies, df)
 
 
 def _one_field_count(searcher, fields: tuple[str, ...], text: str) -> int | None:

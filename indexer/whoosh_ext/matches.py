@@ -14,7 +14,6 @@ the order segments happen to hold them, so a rebuild and a sync rank alike.
 
 import heapq
 from dataclasses import dataclass
-from operator import itemgetter
 
 from whoosh import query as q
 from whoosh.collectors import FilterCollector, TopCollector
@@ -33,18 +32,21 @@ class Ranked:
     matched: set[int] | None
 
 
-def rank(searcher, query: q.Query, limit: int, allowed: set[int] | None) -> Ranked:
+def rank(
+    searcher, query: q.Query, limit: int, allowed: set[int] | None, matched: bool = True
+) -> Ranked:
     """Return the best `limit` turns `query` matches among `allowed` (None: all), and the
-    exact number of matches."""
+    exact number of matches (and which they are, when known, unless `matched` is False)."""
     scores = block_scores(query, searcher, allowed)
     if scores is not None:
-        return Ranked(top_scores(scores, limit, searcher), len(scores), set(scores))
+        found = set(scores) if matched else None
+        return Ranked(top_scores(scores, limit, searcher), len(scores), found)
     if _countable(query):
         results = searcher.search(query, limit=limit, filter=allowed)
-        matched = matching_docs(query, searcher)
+        docs = matching_docs(query, searcher)
         if allowed is not None:
-            matched &= allowed
-        return Ranked(_pairs(results), len(matched), matched)
+            docs &= allowed
+        return Ranked(_pairs(results), len(docs), docs)
     top = TopCollector(limit, usequality=False, replace=0)  # no pruning: it counts every match
     collector = top if allowed is None else FilterCollector(top, allow=allowed)
     searcher.search_with_collector(query, collector)
@@ -56,18 +58,14 @@ def top_scores(scores: dict[int, float], n: int, searcher=None) -> list[tuple[in
 
     Corpus order is the order of a clean build (transcript file path, then turn number);
     after a sync it is not the document order, which puts new and changed transcripts last.
-    Without
-    a searcher, equal scores come in document order (as Whoosh's).
+    Without a searcher, equal scores come in document order (as Whoosh's).
     """
     if not scores:
         return []
-    top = heapq.nlargest(n, scores.items(), key=itemgetter(1))
-    floor = top[-1][1]
-    if list(scores.values()).count(floor) > sum(1 for _, s in top if s == floor):
-        # More turns share the last score than made the page: every one is a candidate.
-        candidates = [(-s, d) for d, s in scores.items() if s >= floor]
-    else:
-        candidates = [(-s, d) for d, s in top]
+    # The page's lowest score, then every turn scoring as much (more turns may share it
+    # than the page holds: which of them make the page, corpus order decides).
+    floor = heapq.nlargest(n, scores.values())[-1]
+    candidates = [(-s, d) for d, s in scores.items() if s >= floor]
     if searcher is None or len(candidates) <= 1:
         best = sorted(candidates)[:n]
         return [(d, -s) for s, d in best]
