@@ -218,7 +218,7 @@ def _check_part(part, kinds: dict[str, int]) -> None:
         assert len(part) < len(zlib.decompress(part))
     else:
         kinds["plain"] += 1
-        assert part[:1] == b"\x80"  # a pickle
+        assert part[:1] in (b"\x80", b"\x01")  # a pickle, or packed values (fixes.py)
         assert len(part) < 20 or len(zlib.compress(part, 3)) >= len(part)  # W3Codec's level
 
 
@@ -264,10 +264,24 @@ def test_scoring_reads_a_positions_block_without_inflating_its_positions(turns):
         matcher = leaf._terms.matcher("text", btext, field.format)
         for ids, weights, _ in posting_blocks(matcher):
             packed = matcher._data[2]  # the positions, still as stored
-            assert isinstance(packed, bytes | memoryview) and bytes(packed[:1]) in (b"x", b"\x80")
+            assert isinstance(packed, bytes | memoryview) and bytes(packed[:1]) in (b"x", b"\x01")
             matcher._read_values()
             assert len(matcher._values) == len(ids)
             positions = [field.format.decode_positions(v) for v in matcher._values]
             assert [len(found) for found in positions] == [int(w) for w in weights]
             checked += 1
     assert checked
+
+
+def test_packed_values_read_back_as_written():
+    from indexer.whoosh_ext.fixes import PackedValues, _values_part
+
+    for values in ([b"a", b"", b"bcd"], [b"x" * 300, b"y", b"z" * 70000], [b"\x00\x01"]):
+        data = _values_part(values)
+        packed = PackedValues(memoryview(data), len(values))
+        assert len(packed) == len(values)
+        assert list(packed) == values
+        assert [packed[i] for i in range(len(values))] == values
+        assert packed[-1] == values[-1]
+        with pytest.raises(IndexError):
+            packed[len(values)]

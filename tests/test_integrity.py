@@ -387,12 +387,13 @@ DAMAGE = {
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    """A small index in two segments (a sync added a transcript), and its answers."""
+    """A small index in two segments (a sync added a transcript), and its answers; its
+    larger segment is over `SMALL_FILE_BYTES`, checked at open only when it changed."""
     folder = tmp_path_factory.mktemp("pristine")
     corpus = folder / "corpus"
     corpus.mkdir()
     shutil.copy(CORPUS / SEED_NAME, corpus)
-    for path in sorted(CORPUS.glob("2018-*.txt"))[:2]:
+    for path in sorted(CORPUS.glob("2018-*.txt"))[:4]:
         shutil.copy(path, corpus)
     index = folder / "index"
     index_corpus(corpus, index)

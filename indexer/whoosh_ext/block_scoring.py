@@ -129,7 +129,9 @@ class _Scorer:
 
     def _phrase(self, fieldname: str, words: list, within: list[Within] | None) -> dict[int, float]:
         """Turns with the words at consecutive positions, scored as Whoosh does: the sum of
-        the words' scores (in the positions field, read once for scores and positions)."""
+        the words' scores (in the positions field). The words' counts are read first, the
+        positions then for the turns holding every word only, and the scores computed for
+        the turns with the phrase only."""
         if fieldname not in self.searcher.schema:
             return {}
         if not self.searcher.schema[fieldname].format.supports("positions"):
@@ -143,26 +145,29 @@ class _Scorer:
         reader = self.searcher.reader()
         counts = [_df(reader, self.searcher.schema, fieldname, word) for word in words]
         order = sorted(range(len(words)), key=counts.__getitem__)
-        values: list[dict[int, bytes]] = [{} for _ in words]
-        parts: list[dict[int, float]] = [{} for _ in words]
+        parts: list[_FoundTerm | None] = [None for _ in words]
         common: set[int] | None = None
         for i in order:
-            scope, only = within, common
+            scope, among = within, common
             if common is not None and len(common) * 8 < counts[i]:
-                scope, only = per_segment(common, self.leaves, False), None
-            parts[i] = self._term(fieldname, words[i], 1.0, scope, values[i], only)
-            common = set(parts[i]) if common is None else common & parts[i].keys()
+                scope, among = per_segment(common, self.leaves, False), None
+            part = parts[i] = _FoundTerm(self, fieldname, words[i], 1.0, scope, among)
+            common = part.docs() if common is None else common & part.docs()
             if not common:
                 return {}
         assert common is not None  # `words` is not empty
-        if len(parts) == 1:
-            return parts[0]
+        found = [part for part in parts if part is not None]
+        if len(found) == 1:
+            return found[0].scores()
+        # The words' positions in the turns holding them all (only those values are read).
+        holding = per_segment(common, self.leaves, False)
+        values = [self._positions(fieldname, word, holding) for word in words]
         decode = self.searcher.schema[fieldname].format.decode_positions
         # Turns of one transcript share a title: the same posting values, checked once.
         checked: dict[tuple, bool] = {}
-        found = {}
+        hits = []
         if len(words) == 2:  # the common case, without the general loops
-            (first, second), (score1, score2) = values, parts
+            first, second = values
             for d in common:
                 key = (first[d], second[d])
                 has = checked.get(key)
@@ -170,16 +175,24 @@ class _Scorer:
                     follow = [p - 1 for p in decode(key[1])]
                     has = checked[key] = not set(decode(key[0])).isdisjoint(follow)
                 if has:
-                    found[d] = score1[d] + score2[d]
-            return found
-        for d in common:
-            row = tuple(v[d] for v in values)
-            has = checked.get(row)
-            if has is None:
-                has = checked[row] = _in_sequence([decode(value) for value in row])
-            if has:
-                found[d] = sum(part[d] for part in parts)
-        return found
+                    hits.append(d)
+        else:
+            for d in common:
+                row = tuple(v[d] for v in values)
+                has = checked.get(row)
+                if has is None:
+                    has = checked[row] = _in_sequence([decode(value) for value in row])
+                if has:
+                    hits.append(d)
+        if not hits:
+            return {}
+        # The words scored for the turns with the phrase only, summed in the phrase's order.
+        only = per_segment(hits, self.leaves, False)
+        scored = [part.scores(only) for part in found]
+        total = scored[0]
+        for scores in scored[1:]:
+            total = {d: s + scores[d] for d, s in total.items()}
+        return total
 
     def _intersection(
         self, children: list[q.Query], within: list[Within] | None
@@ -242,12 +255,24 @@ class _Scorer:
         text,
         boost: float,
         within: list[Within] | None = None,
-        values: dict[int, bytes] | None = None,
         only: set[int] | None = None,
     ) -> dict[int, float]:
         """Score every turn with the word (those a filter allows, per segment in `within`;
-        and of those, the ones in `only`); with `values`, also collect its posting values."""
-        return _FoundTerm(self, fieldname, text, boost, within, values, only).scores()
+        and of those, the ones in `only`)."""
+        return _FoundTerm(self, fieldname, text, boost, within, only).scores()
+
+    def _positions(self, fieldname: str, word, within: list[Within]) -> dict[int, bytes]:
+        """The word's posting values (positions) in the turns `within` holds, per segment."""
+        field = self.searcher.schema[fieldname]
+        btext = field.to_bytes(word) if isinstance(word, str) else word
+        found: dict[int, bytes] = {}
+        for i, (reader, base) in enumerate(self.leaves):
+            if (fieldname, btext) not in reader:
+                continue
+            matcher = reader._terms.matcher(fieldname, btext, field.format)
+            for ids, _, values in posting_blocks(matcher, within[i], weights=False, values=True):
+                found.update(zip(_offset(ids, base), values, strict=True))
+        return found
 
     def _norm(self, fieldname: str) -> list[float]:
         norms = self._norms.get(fieldname)
@@ -341,8 +366,7 @@ class _FoundAny(_Found):
 
 class _FoundTerm(_Found):
     """A word in one field: its frequency in each turn holding it (per segment), read from
-    the posting blocks (of the turns `within` allows; and of those, the ones in `only`);
-    with `values`, its posting values are collected too."""
+    the posting blocks (of the turns `within` allows; and of those, the ones in `only`)."""
 
     def __init__(
         self,
@@ -351,7 +375,6 @@ class _FoundTerm(_Found):
         text,
         boost: float,
         within: list[Within] | None = None,
-        values: dict[int, bytes] | None = None,
         only: set[int] | None = None,
     ) -> None:
         searcher = scorer.searcher
@@ -381,11 +404,8 @@ class _FoundTerm(_Found):
             # Deleted turns: a filter's turns leave them out already.
             deleted = reader.deleted_docs_set if allowed is None and reader.has_deletions() else ()
             frequency = self.frequencies[i]
-            for ids, weights, found in posting_blocks(matcher, allowed, values=values is not None):
+            for ids, weights, _ in posting_blocks(matcher, allowed):
                 pairs: Iterable[tuple[int, float]] = zip(ids, weights, strict=True)
-                if values is not None:  # kept for every turn in `only`: the scores decide
-                    entries = zip(_offset(ids, base), found, strict=True)
-                    values.update(entries if only is None else (e for e in entries if e[0] in only))
                 if deleted or only is not None:
                     pairs = (
                         (d, w)

@@ -54,15 +54,18 @@ smaller: its documents and weights, then its values. Deflated together, every re
 positions — four fifths of a text block's bytes — to get at the documents and weights that
 scoring needs (100k synthetic turns: 18.8 → 6.2 µs a block). Its weights, word counts, are
 stored as one byte each when they fit, not as a tuple of floats (counts read as ints: the same
-scores). The block header's compression level says which layout (`_SPLIT`); Whoosh's own
-reader no longer reads these blocks (`read_blocks_only` teaches it, for the tests).
+scores). Its values are their lengths and the values end to end (`PackedValues`), not a
+pickled tuple: a phrase reads the positions of the turns holding all its words, and a block's
+other values stay bytes of the block. The block header's compression level says which layout
+(`_SPLIT`); Whoosh's own reader no longer reads these blocks (`read_blocks_only` teaches it,
+for the tests).
 """
 
 import io
 import pickle
 import zlib
 from array import array
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import (
@@ -159,13 +162,56 @@ def _read_values(self):
     values = self._data[2]
     fixedsize = self._fixedsize
     if isinstance(values, bytes | memoryview) and (fixedsize is None or fixedsize < 0):
-        self._values = pickle.loads(_inflated(values))
+        values = _inflated(values)
+        if values[:1] == _VALUES:
+            self._values = PackedValues(values, self._blocklength)
+        else:
+            self._values = pickle.loads(values)
     else:
         _ORIGINAL_READ_VALUES(self)
 
 
+def _values_part(values: list[bytes]) -> bytes:
+    """`PackedValues`'s bytes: the mark, the lengths' type code and the lengths (the
+    narrowest array that holds them), then the values."""
+    lengths = list(map(len, values))
+    longest = max(lengths, default=0)
+    code = "B" if longest < 1 << 8 else "H" if longest < 1 << 16 else "I"
+    return _VALUES + code.encode() + array(code, lengths).tobytes() + b"".join(values)
+
+
+class PackedValues:
+    """A two-part block's values: their lengths, then the values end to end, one bytes
+    object made only for a value asked for (a phrase asks for the turns holding all its
+    words, not every posting of each)."""
+
+    __slots__ = ("_data", "_starts")
+
+    def __init__(self, data, count: int) -> None:
+        lengths = array(chr(data[1]))
+        end = 2 + lengths.itemsize * count
+        lengths.frombytes(bytes(data[2:end]))
+        self._data = bytes(data) if isinstance(data, memoryview) else data
+        self._starts = list(accumulate(lengths, initial=end))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._data[self._starts[i] : self._starts[i + 1]]
+
+    def __iter__(self):
+        data, starts = self._data, self._starts
+        return (data[a:b] for a, b in pairwise(starts))
+
+
 _ORIGINAL_READ_DATA = W3LeafMatcher._read_data
 _SPLIT = -1  # a block header's compression level for a two-part block
+_VALUES = b"\x01"  # a two-part block's values start so: lengths, then values (not a pickle)
 
 
 def _read_data(self):
@@ -234,7 +280,7 @@ def _write_block(self, last=False):
         if isinstance(weights, tuple) and all(w.is_integer() and 0 < w < 256 for w in weights):
             weights = bytes(map(int, weights))
         head = _packed(pickle.dumps((self._mini_ids(), weights), 2), level)
-        values = _packed(self._mini_values(), level)
+        values = _packed(_values_part(self._values), level)
         databytes = pack_uint(len(head)) + head + values
         level = _SPLIT
     else:
