@@ -16,7 +16,8 @@ for the build's cost per core): build time, turns/s, CPU seconds (workers includ
 the machine's other CPU use during the build (from /proc/stat: a loaded run shows), peak
 resident memory (of the process and its workers, sampled every 0.2 s) and index size; warm
 latency of the queries returning the top 10 hits with snippets, p50/p95/p99, and of the
-speaker-filtered queries alone and the same queries without their filter. Last, the cold
+speaker-filtered queries alone and the same queries without their filter (the query set run
+three times over, each query's latency the median of its three). Last, the cold
 one-shot `remarks search` on the bundled corpus against a cold stock-Whoosh search script.
 Saves benchmarks/results/scale.json and scale.png.
 """
@@ -40,6 +41,7 @@ WORKLOAD = ROOT.parent / "shared" / "tools" / "workload"
 SEEDS = ROOT.parent / "shared" / "corpora" / "seed"
 RESULTS = ROOT / "benchmarks" / "results"
 TURNS_PER_TRANSCRIPT = 60
+ROUNDS = 3  # each query's warm latency: the median of this many runs of the query set
 MONTHS = "January February March April May June July August September October November December"
 
 
@@ -362,13 +364,16 @@ def measure(workload: str, size: int, engines: list[str]) -> dict:
         queries = json.loads((folder / "queries.json").read_text())
         filtered = [i for i, query in enumerate(queries) if query["filters"].get("speaker")]
         unfiltered = [{**queries[i], "filters": {}} for i in filtered]
-        (folder / "queries.json").write_text(json.dumps(queries + unfiltered))
+        asked = queries + unfiltered
+        # The whole set ROUNDS times over; a query's latency is the median of its rounds.
+        (folder / "queries.json").write_text(json.dumps(asked * ROUNDS))
         for engine in engines:
             ticks = cpu_ticks()
             build = child("build", engine, folder)
             machine = (cpu_ticks() - ticks) / TICK
             search = child("search", engine, folder)
-            lat = search.pop("latencies_ms")
+            rounds = search.pop("latencies_ms")
+            lat = [statistics.median(rounds[i :: len(asked)]) for i in range(len(asked))]
             every, alone = lat[: len(queries)], lat[len(queries) :]
             with_filter = [every[i] for i in filtered]
             row[engine] = {

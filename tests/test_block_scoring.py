@@ -36,6 +36,10 @@ PLAIN = [
     "economy AND growth AND investment",
     "sanctions AND (gas OR oil) -Ukraine",
     "president AND russia AND economy -robots",
+    # An or-query inside an and-query: a turn the and-query matches is one of some of its
+    # words' turns, not of every word's.
+    "(pension OR sanctions OR robots) AND russia",
+    "young AND (people OR gas) AND (oil OR country)",
 ]
 
 

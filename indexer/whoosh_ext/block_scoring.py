@@ -188,7 +188,7 @@ class _Scorer:
             return {}
         # The words scored for the turns with the phrase only, summed in the phrase's order.
         only = per_segment(hits, self.leaves, False)
-        scored = [part.scores(only) for part in found]
+        scored = [part.scores(only, subset=True) for part in found]
         total = scored[0]
         for scores in scored[1:]:
             total = {d: s + scores[d] for d, s in total.items()}
@@ -212,7 +212,7 @@ class _Scorer:
                 return {}
         assert common is not None  # `children` is not empty
         only = per_segment(common, self.leaves, False)
-        parts = [part.scores(only) for part in found if part is not None]
+        parts = [part.scores(only, subset=True) for part in found if part is not None]
         total = parts[0]  # every part holds every common turn: summed in the query's order
         for scores in parts[1:]:
             total = {d: s + scores[d] for d, s in total.items()}
@@ -303,7 +303,9 @@ class _Found:
     def docs(self) -> set[int]:
         raise NotImplementedError
 
-    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+    def scores(self, only: list[Within] | None = None, subset: bool = False) -> dict[int, float]:
+        """The scores of the turns in `only` (None: all). `subset`: every turn in `only` is
+        one of this part's (then as many are all of them)."""
         raise NotImplementedError
 
 
@@ -318,7 +320,7 @@ class _FoundScores(_Found):
     def docs(self) -> set[int]:
         return set(self._scores)
 
-    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+    def scores(self, only: list[Within] | None = None, subset: bool = False) -> dict[int, float]:
         if only is None:
             return self._scores
         get = self._scores.get
@@ -341,8 +343,8 @@ class _FoundFields(_Found):
     def docs(self) -> set[int]:
         return self._frequencies.docs()
 
-    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
-        return self._frequencies.scores(self._boost, only)
+    def scores(self, only: list[Within] | None = None, subset: bool = False) -> dict[int, float]:
+        return self._frequencies.scores(self._boost, only, subset)
 
 
 class _FoundAny(_Found):
@@ -360,7 +362,8 @@ class _FoundAny(_Found):
             found |= part.docs()
         return found
 
-    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+    def scores(self, only: list[Within] | None = None, subset: bool = False) -> dict[int, float]:
+        # A turn of `only` is one of some part's, not of every part's.
         return _boosted(_union([part.scores(only) for part in self._parts]), self._boost)
 
 
@@ -421,7 +424,7 @@ class _FoundTerm(_Found):
             found.update(frequency if base == 0 else map(base.__add__, frequency))
         return found
 
-    def scores(self, only: list[Within] | None = None) -> dict[int, float]:
+    def scores(self, only: list[Within] | None = None, subset: bool = False) -> dict[int, float]:
         """Whoosh's bm25(), term for term, then its boost wrapper."""
         scores: dict[int, float] = {}
         if not self.size:
@@ -434,7 +437,7 @@ class _FoundTerm(_Found):
             frequency = self.frequencies[i]
             if not frequency:
                 continue
-            if only is not None:
+            if only is not None and not (subset and len(only[i]) == len(frequency)):
                 get = frequency.get
                 frequency = {d: w for d in only[i].ids if (w := get(d)) is not None}
             lengths = scorer._lengths_of(i, reader, fieldname)

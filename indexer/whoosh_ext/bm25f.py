@@ -128,8 +128,11 @@ class FieldsFrequencies:
             found.update(frequency if base == 0 else map(base.__add__, frequency))
         return found
 
-    def scores(self, boost: float = 1.0, only: list[Within] | None = None) -> dict[int, float]:
-        """The turns' scores (of the turns in `only`, per segment, when given)."""
+    def scores(
+        self, boost: float = 1.0, only: list[Within] | None = None, subset: bool = False
+    ) -> dict[int, float]:
+        """The turns' scores (of the turns in `only`, per segment, when given; `subset`:
+        every turn in `only` is one of these, so as many are all of them)."""
         searcher, fields, weights, df = self.searcher, self.fields, self.weights, self.df
         if not df or not any(self.frequencies):
             return {}
@@ -151,7 +154,7 @@ class FieldsFrequencies:
             frequency = self.frequencies[i]
             if not frequency:
                 continue
-            if only is not None:
+            if only is not None and not (subset and len(only[i]) == len(frequency)):
                 get = frequency.get
                 frequency = {d: tf for d in only[i].ids if (tf := get(d)) is not None}
             tables = [(per_byte[f], _length_table(leaf, f)) for f in fields]

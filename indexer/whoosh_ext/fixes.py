@@ -198,11 +198,12 @@ class PackedValues:
         return len(self._starts) - 1
 
     def __getitem__(self, i: int) -> bytes:
+        starts = self._starts
         if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self._data[self._starts[i] : self._starts[i + 1]]
+            i += len(starts) - 1
+            if i < 0:
+                raise IndexError(i)
+        return self._data[starts[i] : starts[i + 1]]  # past the end: IndexError
 
     def __iter__(self):
         data, starts = self._data, self._starts
