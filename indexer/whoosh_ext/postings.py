@@ -8,7 +8,7 @@ through Whoosh's own code.
 """
 
 from itertools import accumulate
-from operator import itemgetter
+from operator import itemgetter, sub
 from pickle import loads
 
 from whoosh.formats import Characters, Frequency, Positions
@@ -51,6 +51,7 @@ class TurnCharacters(Characters):
 
 
 _BYTES = b"\x00"  # after the count: the gaps between positions follow, one byte each
+_ONCE = [pack_uint(1) + _BYTES + bytes([pos]) for pos in range(256)]  # one position, < 256
 
 
 class TurnPositions(Positions):
@@ -64,22 +65,28 @@ class TurnPositions(Positions):
     """
 
     def encode(self, poslist):
-        gaps = []
-        base = 0
-        for pos in poslist:
-            gaps.append(pos - base)
-            base = pos
-        if all(0 <= gap < 256 for gap in gaps):
-            return pack_uint(len(gaps)) + _BYTES + bytes(gaps)
-        return super().encode(poslist)
+        try:  # bytes() refuses a gap outside 0-255
+            return pack_uint(len(poslist)) + _BYTES + bytes(map(sub, poslist, [0, *poslist]))
+        except ValueError:
+            return super().encode(poslist)
 
     def word_values(self, value, analyzer, **kwargs):
-        grouped = _grouped(analyzer, value, kwargs)
-        if grouped is None:
+        occurrences = getattr(analyzer, "occurrences", None)
+        if occurrences is None or kwargs != {"mode": "index"} or not isinstance(value, str):
             return super().word_values(value, analyzer, **kwargs)
-        boost, encode = self.field_boost, self.encode
+        grouped: dict[str, list[int]] = {}
+        for term, pos, _, _ in occurrences(value):
+            found = grouped.get(term)
+            if found is None:
+                grouped[term] = [pos]
+            else:
+                found.append(pos)
+        boost, encode, once = self.field_boost, self.encode, _ONCE
+        # Most words occur once in a turn, early: one shared value per position.
         return [
-            (w, len(ps), len(ps) * boost, encode([p[0] for p in ps])) for w, ps in grouped.items()
+            (w, n, n * boost, once[ps[0]] if n == 1 and ps[0] < 256 else encode(ps))
+            for w, ps in grouped.items()
+            if (n := len(ps))
         ]
 
     def decode_positions(self, valuestring):
