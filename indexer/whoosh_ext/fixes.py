@@ -37,8 +37,9 @@ readers (they hold no position: reading one is a slice of the segment's memory v
 
 A posting block is one pickle of its documents, weights and values; in a positions field
 (the turn text since schema 14) the values are one bytes object per posting, and scoring,
-which needs no positions, unpickled them all. Here a positions block's values are pickled
-into one bytes object inside the block, unpickled only when positions are read. Blocks
+which needs no positions, unpickled them all. Up to schema 16 a positions block's values were
+pickled into one bytes object inside the block, unpickled only when positions are read (still
+read; schema 17 writes them packed, below). Blocks
 written by Whoosh still read; Whoosh itself no longer reads the positions of blocks written
 here (remarks's stored fields were already its own: indexer/whoosh_ext/stored.py).
 
