@@ -25,7 +25,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from indexer.whoosh_ext.blocks import Within, per_segment, posting_blocks
+from indexer.whoosh_ext.blocks import Within, global_docs, kept, per_segment, posting_blocks
 from indexer.whoosh_ext.bm25f import (
     FieldsFrequencies,
     FieldsTerm,
@@ -138,7 +138,7 @@ class _Scorer:
             raise _Unsupported(fieldname)
         if not words:
             return {}
-        # Rarest word first: each further word is only scored for the turns still in the
+        # Rarest word first: each further word is only read for the turns still in the
         # running, and when they are few (under one per 8 of its postings), its blocks
         # without one are left unread (100k synthetic turns: '"problem work"' 87 -> 46 ms;
         # with more candidates, splitting them per segment costs more than it saves).
@@ -419,10 +419,7 @@ class _FoundTerm(_Found):
         self.size = sum(map(len, self.frequencies))
 
     def docs(self) -> set[int]:
-        found: set[int] = set()
-        for frequency, (_, base) in zip(self.frequencies, self.leaves, strict=True):
-            found.update(frequency if base == 0 else map(base.__add__, frequency))
-        return found
+        return global_docs(self.frequencies, self.leaves)
 
     def scores(self, only: list[Within] | None = None, subset: bool = False) -> dict[int, float]:
         """Whoosh's bm25(), term for term, then its boost wrapper."""
@@ -437,9 +434,8 @@ class _FoundTerm(_Found):
             frequency = self.frequencies[i]
             if not frequency:
                 continue
-            if only is not None and not (subset and len(only[i]) == len(frequency)):
-                get = frequency.get
-                frequency = {d: w for d in only[i].ids if (w := get(d)) is not None}
+            if only is not None:
+                frequency = kept(frequency, only[i], subset)
             lengths = scorer._lengths_of(i, reader, fieldname)
             if boost == 1.0:
                 scores.update(

@@ -77,6 +77,24 @@ def per_segment(allowed: Iterable[int], leaves: list, deleted: bool = True) -> l
     return found
 
 
+def global_docs(per_segment_docs: list, leaves: list) -> set[int]:
+    """The global document numbers of the documents (dict keys or sets) found per segment of
+    `leaves` ((reader, base) pairs)."""
+    found: set[int] = set()
+    for docs, (_, base) in zip(per_segment_docs, leaves, strict=True):
+        found.update(docs if base == 0 else map(base.__add__, docs))
+    return found
+
+
+def kept(frequency: dict[int, float], allowed: Within, subset: bool) -> dict[int, float]:
+    """The entries of one segment's `frequency` for the turns `allowed` holds. `subset`:
+    every allowed turn is one of `frequency`'s, so as many as it holds are all of them."""
+    if subset and len(allowed) == len(frequency):
+        return frequency
+    get = frequency.get
+    return {d: f for d in allowed.ids if (f := get(d)) is not None}
+
+
 def posting_blocks(
     matcher, within: Within | None = None, weights: bool = True, values: bool = False
 ) -> Iterator[tuple]:

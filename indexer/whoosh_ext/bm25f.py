@@ -25,7 +25,7 @@ from whoosh import query as q
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from indexer.whoosh_ext.blocks import Within, posting_blocks
+from indexer.whoosh_ext.blocks import Within, global_docs, kept, posting_blocks
 from indexer.whoosh_ext.fixes import length_bytes
 
 _COUNTS_KEPT = 4096  # words whose count of turns a reader keeps for filtered searches
@@ -123,10 +123,7 @@ class FieldsFrequencies:
 
     def docs(self) -> set[int]:
         """The turns found (global document numbers)."""
-        found: set[int] = set()
-        for frequency, (_, base) in zip(self.frequencies, self.leaves, strict=True):
-            found.update(frequency if base == 0 else map(base.__add__, frequency))
-        return found
+        return global_docs(self.frequencies, self.leaves)
 
     def scores(
         self, boost: float = 1.0, only: list[Within] | None = None, subset: bool = False
@@ -154,9 +151,8 @@ class FieldsFrequencies:
             frequency = self.frequencies[i]
             if not frequency:
                 continue
-            if only is not None and not (subset and len(only[i]) == len(frequency)):
-                get = frequency.get
-                frequency = {d: tf for d in only[i].ids if (tf := get(d)) is not None}
+            if only is not None:
+                frequency = kept(frequency, only[i], subset)
             tables = [(per_byte[f], _length_table(leaf, f)) for f in fields]
             if len(tables) == 2:
                 (first, lengths1), (second, lengths2) = tables
